@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The SQLite store: a versioned schema with migrations, foreign keys on, WAL.
+ * Plain persistence of the model (wb-model.h); validation is the caller's
+ * (wb-settings.c). Every write happens inside wb_store_begin()/commit(), so a
+ * user-visible change is one transaction. Engine thread only.
+ */
+#pragma once
+
+#include <glib-object.h>
+
+#include "wb-model.h"
+
+G_BEGIN_DECLS
+
+/* The schema version this build writes. Each older version has a migration
+ * step to the next one (wb-store.c). */
+#define WB_STORE_SCHEMA_VERSION 2
+
+#define WB_TYPE_STORE (wb_store_get_type ())
+G_DECLARE_FINAL_TYPE (WbStore, wb_store, WB, STORE, GObject)
+
+/* Opens (creating it if needed) the database at @path and migrates it to
+ * WB_STORE_SCHEMA_VERSION. A database newer than this build is refused. */
+WbStore      *wb_store_open              (const char    *path,
+                                          GError       **error);
+/* Tests only: creates or migrates up to @version and stops there. */
+WbStore      *wb_store_open_at_version   (const char    *path,
+                                          guint          version,
+                                          GError       **error);
+guint         wb_store_get_schema_version (WbStore      *self);
+const char   *wb_store_get_path          (WbStore       *self);
+
+gboolean      wb_store_begin             (WbStore       *self,
+                                          GError       **error);
+gboolean      wb_store_commit            (WbStore       *self,
+                                          GError       **error);
+void          wb_store_rollback          (WbStore       *self);
+
+/* VMs. Lookups take a name or a UUID; unregistered VMs are found only by
+ * wb_store_load_vm (so their names stay taken). NOT_FOUND when absent. */
+WbVm         *wb_store_load_vm           (WbStore       *self,
+                                          const char    *name_or_uuid,
+                                          GError       **error);
+/* Registered VMs in creation order, each with only id, uuid, name,
+ * registered filled in (adapters at defaults, not loaded). */
+GPtrArray    *wb_store_list_vms          (WbStore       *self,
+                                          GError       **error);
+/* Registered VMs in creation order, fully loaded. */
+GPtrArray    *wb_store_load_all_vms      (WbStore       *self,
+                                          GError       **error);
+/* Inserts @vm with its adapters and rules; sets vm->id. A taken name or
+ * UUID is WB_ERROR_EXISTS. */
+gboolean      wb_store_insert_vm         (WbStore       *self,
+                                          WbVm          *vm,
+                                          GError       **error);
+/* Rewrites the VM's row, adapters and rules from @vm (by vm->id). */
+gboolean      wb_store_update_vm         (WbStore       *self,
+                                          const WbVm    *vm,
+                                          GError       **error);
+gboolean      wb_store_delete_vm         (WbStore       *self,
+                                          gint64         vm_id,
+                                          GError       **error);
+/* Whether some adapter of a VM other than @except_vm_id has @mac. */
+gboolean      wb_store_mac_in_use        (WbStore       *self,
+                                          const char    *mac,
+                                          gint64         except_vm_id,
+                                          gboolean      *in_use,
+                                          GError       **error);
+/* Distinct non-empty internal network names of all VMs' adapters, sorted. */
+GPtrArray    *wb_store_list_intnets      (WbStore       *self,
+                                          GError       **error);
+
+/* NAT networks (sorted by name). */
+WbNatNetwork *wb_store_load_nat_network  (WbStore       *self,
+                                          const char    *name,
+                                          GError       **error);
+GPtrArray    *wb_store_list_nat_networks (WbStore       *self,
+                                          GError       **error);
+gboolean      wb_store_insert_nat_network (WbStore      *self,
+                                          const WbNatNetwork *net,
+                                          GError       **error);
+gboolean      wb_store_update_nat_network (WbStore      *self,
+                                          const WbNatNetwork *net,
+                                          GError       **error);
+gboolean      wb_store_delete_nat_network (WbStore      *self,
+                                          const char    *name,
+                                          GError       **error);
+
+/* Host-only interfaces (sorted by index). */
+WbHostOnlyIf *wb_store_load_host_only_if (WbStore       *self,
+                                          const char    *name,
+                                          GError       **error);
+GPtrArray    *wb_store_list_host_only_ifs (WbStore      *self,
+                                          GError       **error);
+gboolean      wb_store_insert_host_only_if (WbStore     *self,
+                                          const WbHostOnlyIf *hif,
+                                          GError       **error);
+gboolean      wb_store_update_host_only_if (WbStore     *self,
+                                          const WbHostOnlyIf *hif,
+                                          GError       **error);
+gboolean      wb_store_delete_host_only_if (WbStore     *self,
+                                          const char    *name,
+                                          GError       **error);
+
+/* DHCP servers (sorted by network name). */
+WbDhcpServer *wb_store_load_dhcp_server  (WbStore       *self,
+                                          const char    *network_name,
+                                          GError       **error);
+GPtrArray    *wb_store_list_dhcp_servers (WbStore       *self,
+                                          GError       **error);
+gboolean      wb_store_insert_dhcp_server (WbStore      *self,
+                                          const WbDhcpServer *server,
+                                          GError       **error);
+gboolean      wb_store_update_dhcp_server (WbStore      *self,
+                                          const WbDhcpServer *server,
+                                          GError       **error);
+gboolean      wb_store_delete_dhcp_server (WbStore      *self,
+                                          const char    *network_name,
+                                          GError       **error);
+
+G_END_DECLS
