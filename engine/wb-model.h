@@ -19,6 +19,7 @@ G_BEGIN_DECLS
 #define WB_RULE_NAME_MAX     64    /* characters, for port-forwarding rules */
 #define WB_PATH_MAX          4096  /* bytes, for trace file paths */
 #define WB_PROPERTY_MAX      1024  /* bytes, for generic driver properties */
+#define WB_HOST_ONLY_IF_MAX  199   /* vboxnet0..vboxnet199: 192.168.56-255.1 */
 
 typedef enum
 {
@@ -259,6 +260,9 @@ gboolean     wb_nat_rules_check_add      (GPtrArray     *rules,
 WbVm        *wb_vm_new                   (const char    *name);
 WbVm        *wb_vm_copy                  (const WbVm    *vm);
 void         wb_vm_free                  (WbVm          *vm);
+/* init and copy_into overwrite @adapter / @dest without freeing what it
+ * held: pass an uninitialised or cleared adapter. init gives the defaults of
+ * wb_vm_new() for @slot, with a generated MAC. clear frees the contents. */
 void         wb_adapter_init             (WbAdapter     *adapter,
                                           guint          slot);
 void         wb_adapter_clear            (WbAdapter     *adapter);
@@ -296,11 +300,13 @@ gboolean      wb_nat_network_apply       (WbNatNetwork  *net,
 /* "192.168.22.1": the network's first host address. */
 char         *wb_nat_network_gateway     (const WbNatNetwork *net);
 
-/* vboxnetN with VirtualBox's defaults (192.168.(56+N).1/24). */
+/* vboxnetN with VirtualBox's defaults (192.168.(56+N).1/24), N at most
+ * WB_HOST_ONLY_IF_MAX. */
 WbHostOnlyIf *wb_host_only_if_new        (guint          index);
 WbHostOnlyIf *wb_host_only_if_copy       (const WbHostOnlyIf *hif);
 void          wb_host_only_if_free       (WbHostOnlyIf  *hif);
-/* "vboxnet7" -> 7; FALSE when @name is not of that form. */
+/* "vboxnet7" -> 7; FALSE when @name is not of that form (no leading zeros)
+ * or the number is above WB_HOST_ONLY_IF_MAX. */
 gboolean      wb_host_only_if_index      (const char    *name,
                                           guint         *index);
 /* "HostInterfaceNetworking-" + name. */

@@ -1,1 +1,902 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "wb-service.h"
+
+#include "wb-error.h"
+#include "wb-hostifs.h"
+#include "wb-variant.h"
+
+#define ROOT_PATH "/io/github/wirebox/Engine"
+
+typedef struct
+{
+  WbService                *service;
+  GDBusConnection          *connection;
+  GDBusObjectManagerServer *manager;     /* NULL until Subscribe() */
+  gulong                    closed_id;
+} Client;
+
+struct _WbService
+{
+  WbDBusEngineSkeleton  parent_instance;
+
+  WbSettings           *settings;
+  GPtrArray            *clients;         /* Client* */
+};
+
+static void wb_service_iface_init (WbDBusEngineIface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (WbService, wb_service, WB_DBUS_TYPE_ENGINE_SKELETON,
+                               G_IMPLEMENT_INTERFACE (WB_DBUS_TYPE_ENGINE,
+                                                      wb_service_iface_init))
+
+enum {
+  PROP_0,
+  PROP_N_CONNECTIONS,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* --- replies ----------------------------------------------------------- */
+
+/* Returns FALSE with the error sent when @ok is FALSE. Errors that are not
+ * the engine's own still reach the caller as io.github.wirebox.Error.Failed. */
+static gboolean
+reply_error (GDBusMethodInvocation *invocation,
+             GError                *error)
+{
+  if (error->domain == WB_ERROR)
+    g_dbus_method_invocation_return_gerror (invocation, error);
+  else
+    g_dbus_method_invocation_return_error_literal (invocation, WB_ERROR,
+                                                   WB_ERROR_FAILED,
+                                                   error->message);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+reply_empty (GDBusMethodInvocation *invocation,
+             gboolean               ok,
+             GError                *error)
+{
+  if (!ok)
+    return reply_error (invocation, error);
+  g_dbus_method_invocation_return_value (invocation, NULL);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+/* --- the object tree, per subscribed client ------------------------------ */
+
+static char *
+object_path (WbObjectKind  kind,
+             const char   *id)
+{
+  static const char *const folders[] = {
+    [WB_OBJECT_VM] = "vm",
+    [WB_OBJECT_NAT_NETWORK] = "natnetwork",
+    [WB_OBJECT_HOST_ONLY_IF] = "hostonly",
+    [WB_OBJECT_DHCP_SERVER] = "dhcp",
+  };
+  g_autofree char *escaped = g_dbus_escape_object_path (id);
+
+  return g_strdup_printf (ROOT_PATH "/%s/%s", folders[kind], escaped);
+}
+
+static gboolean
+on_vm_modify_cb (WbDBusVm              *vm,
+                 GDBusMethodInvocation *invocation,
+                 GVariant              *changes,
+                 WbService             *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree WbVmChange *list = NULL;
+  gsize n = 0;
+  gboolean ok;
+
+  list = wb_variant_to_vm_changes (changes, &n);
+  ok = wb_settings_modify_vm (self->settings, wb_dbus_vm_get_uuid (vm), list, n, &error);
+  return reply_empty (invocation, ok, error);
+}
+
+static gboolean
+on_nat_network_modify_cb (WbDBusNatNetwork      *net,
+                          GDBusMethodInvocation *invocation,
+                          GVariant              *options,
+                          WbService             *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree WbOption *list = NULL;
+  gsize n = 0;
+  gboolean ok;
+
+  list = wb_variant_to_options (options, &n);
+  ok = wb_settings_modify_nat_network (self->settings, wb_dbus_nat_network_get_name (net),
+                                       list, n, &error);
+  return reply_empty (invocation, ok, error);
+}
+
+static gboolean
+on_dhcp_server_modify_cb (WbDBusDhcpServer      *server,
+                          GDBusMethodInvocation *invocation,
+                          GVariant              *options,
+                          WbService             *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree WbOption *list = NULL;
+  gsize n = 0;
+  gboolean ok;
+
+  list = wb_variant_to_options (options, &n);
+  ok = wb_settings_modify_dhcp_server (self->settings,
+                                       wb_dbus_dhcp_server_get_network_name (server),
+                                       list, n, &error);
+  return reply_empty (invocation, ok, error);
+}
+
+/* Finds the interface skeleton of @kind at @path in @manager, creating and
+ * exporting the object when it does not exist yet. */
+static gpointer
+ensure_interface (WbService                *self,
+                  GDBusObjectManagerServer *manager,
+                  WbObjectKind              kind,
+                  const char               *path)
+{
+  g_autoptr(GDBusObject) existing = g_dbus_object_manager_get_object (G_DBUS_OBJECT_MANAGER (manager), path);
+  g_autoptr(WbDBusObjectSkeleton) object = NULL;
+  gpointer iface = NULL;
+
+  if (existing != NULL)
+    {
+      WbDBusObject *o = WB_DBUS_OBJECT (existing);
+
+      switch (kind)
+        {
+        case WB_OBJECT_VM: return wb_dbus_object_peek_vm (o);
+        case WB_OBJECT_NAT_NETWORK: return wb_dbus_object_peek_nat_network (o);
+        case WB_OBJECT_HOST_ONLY_IF: return wb_dbus_object_peek_host_only_if (o);
+        case WB_OBJECT_DHCP_SERVER: return wb_dbus_object_peek_dhcp_server (o);
+        default: g_return_val_if_reached (NULL);
+        }
+    }
+
+  object = wb_dbus_object_skeleton_new (path);
+  switch (kind)
+    {
+    case WB_OBJECT_VM:
+      iface = wb_dbus_vm_skeleton_new ();
+      g_signal_connect_object (iface, "handle-modify", G_CALLBACK (on_vm_modify_cb), self, 0);
+      wb_dbus_object_skeleton_set_vm (object, iface);
+      break;
+    case WB_OBJECT_NAT_NETWORK:
+      iface = wb_dbus_nat_network_skeleton_new ();
+      g_signal_connect_object (iface, "handle-modify", G_CALLBACK (on_nat_network_modify_cb), self, 0);
+      wb_dbus_object_skeleton_set_nat_network (object, iface);
+      break;
+    case WB_OBJECT_HOST_ONLY_IF:
+      iface = wb_dbus_host_only_if_skeleton_new ();
+      wb_dbus_object_skeleton_set_host_only_if (object, iface);
+      break;
+    case WB_OBJECT_DHCP_SERVER:
+      iface = wb_dbus_dhcp_server_skeleton_new ();
+      g_signal_connect_object (iface, "handle-modify", G_CALLBACK (on_dhcp_server_modify_cb), self, 0);
+      wb_dbus_object_skeleton_set_dhcp_server (object, iface);
+      break;
+    default:
+      g_return_val_if_reached (NULL);
+    }
+  g_object_unref (iface);  /* the object holds it */
+  g_dbus_object_manager_server_export (manager, G_DBUS_OBJECT_SKELETON (object));
+  return iface;
+}
+
+static void
+publish_vm (WbService                *self,
+            GDBusObjectManagerServer *manager,
+            const WbVm               *vm)
+{
+  g_autofree char *path = object_path (WB_OBJECT_VM, vm->uuid);
+  WbDBusVm *iface = ensure_interface (self, manager, WB_OBJECT_VM, path);
+
+  wb_dbus_vm_set_name (iface, vm->name);
+  wb_dbus_vm_set_uuid (iface, vm->uuid);
+  wb_dbus_vm_set_state (iface, vm->running ? "running" : "poweroff");
+  wb_dbus_vm_set_adapters (iface, wb_variant_from_adapters (vm));
+}
+
+static void
+publish_nat_network (WbService                *self,
+                     GDBusObjectManagerServer *manager,
+                     const WbNatNetwork       *net)
+{
+  g_autofree char *path = object_path (WB_OBJECT_NAT_NETWORK, net->name);
+  WbDBusNatNetwork *iface = ensure_interface (self, manager, WB_OBJECT_NAT_NETWORK, path);
+
+  wb_dbus_nat_network_set_name (iface, net->name);
+  wb_dbus_nat_network_set_info (iface, wb_variant_from_nat_network (net));
+}
+
+static void
+publish_host_only_if (WbService                *self,
+                      GDBusObjectManagerServer *manager,
+                      const WbHostOnlyIf       *hif)
+{
+  g_autofree char *path = object_path (WB_OBJECT_HOST_ONLY_IF, hif->name);
+  WbDBusHostOnlyIf *iface = ensure_interface (self, manager, WB_OBJECT_HOST_ONLY_IF, path);
+
+  wb_dbus_host_only_if_set_name (iface, hif->name);
+  wb_dbus_host_only_if_set_info (iface, wb_variant_from_host_only_if (hif));
+}
+
+static void
+publish_dhcp_server (WbService                *self,
+                     GDBusObjectManagerServer *manager,
+                     const WbDhcpServer       *server)
+{
+  g_autofree char *path = object_path (WB_OBJECT_DHCP_SERVER, server->network_name);
+  WbDBusDhcpServer *iface = ensure_interface (self, manager, WB_OBJECT_DHCP_SERVER, path);
+
+  wb_dbus_dhcp_server_set_network_name (iface, server->network_name);
+  wb_dbus_dhcp_server_set_info (iface, wb_variant_from_dhcp_server (server));
+}
+
+/* Publishes the current state of one object on @manager, or unexports it
+ * when it no longer exists. */
+static void
+refresh_object (WbService                *self,
+                GDBusObjectManagerServer *manager,
+                WbObjectKind              kind,
+                const char               *id)
+{
+  WbStore *store = wb_settings_get_store (self->settings);
+  g_autofree char *path = object_path (kind, id);
+  g_autoptr(GError) error = NULL;
+
+  switch (kind)
+    {
+    case WB_OBJECT_VM:
+      {
+        g_autoptr(WbVm) vm = wb_settings_get_vm (self->settings, id, &error);
+        if (vm != NULL)
+          {
+            publish_vm (self, manager, vm);
+            return;
+          }
+      }
+      break;
+    case WB_OBJECT_NAT_NETWORK:
+      {
+        g_autoptr(WbNatNetwork) net = wb_store_load_nat_network (store, id, &error);
+        if (net != NULL)
+          {
+            publish_nat_network (self, manager, net);
+            return;
+          }
+      }
+      break;
+    case WB_OBJECT_HOST_ONLY_IF:
+      {
+        g_autoptr(WbHostOnlyIf) hif = wb_store_load_host_only_if (store, id, &error);
+        if (hif != NULL)
+          {
+            publish_host_only_if (self, manager, hif);
+            return;
+          }
+      }
+      break;
+    case WB_OBJECT_DHCP_SERVER:
+      {
+        g_autoptr(WbDhcpServer) server = wb_store_load_dhcp_server (store, id, &error);
+        if (server != NULL)
+          {
+            publish_dhcp_server (self, manager, server);
+            return;
+          }
+      }
+      break;
+    default:
+      g_return_if_reached ();
+    }
+
+  if (!g_error_matches (error, WB_ERROR, WB_ERROR_NOT_FOUND))
+    g_warning ("Cannot publish %s: %s", path, error->message);
+  g_dbus_object_manager_server_unexport (manager, path);
+}
+
+static void
+on_settings_changed_cb (WbSettings *settings,
+                        guint       kind,
+                        const char *id,
+                        WbService  *self)
+{
+  for (guint i = 0; i < self->clients->len; i++)
+    {
+      Client *client = g_ptr_array_index (self->clients, i);
+
+      if (client->manager != NULL)
+        refresh_object (self, client->manager, kind, id);
+    }
+}
+
+/* Exports every object on a freshly subscribed client's manager. */
+static gboolean
+publish_all (WbService                 *self,
+             GDBusObjectManagerServer  *manager,
+             GError                   **error)
+{
+  WbStore *store = wb_settings_get_store (self->settings);
+  g_autoptr(GPtrArray) vms = NULL;
+  g_autoptr(GPtrArray) nets = NULL;
+  g_autoptr(GPtrArray) hifs = NULL;
+  g_autoptr(GPtrArray) servers = NULL;
+
+  if (!(vms = wb_store_load_all_vms (store, error)) ||
+      !(nets = wb_store_list_nat_networks (store, error)) ||
+      !(hifs = wb_store_list_host_only_ifs (store, error)) ||
+      !(servers = wb_store_list_dhcp_servers (store, error)))
+    return FALSE;
+
+  for (guint i = 0; i < vms->len; i++)
+    {
+      WbVm *vm = g_ptr_array_index (vms, i);
+      g_autoptr(WbVm) live = wb_settings_get_vm (self->settings, vm->uuid, NULL);
+
+      /* get_vm adds what only the engine knows (the running state). */
+      publish_vm (self, manager, live != NULL ? live : vm);
+    }
+  for (guint i = 0; i < nets->len; i++)
+    publish_nat_network (self, manager, g_ptr_array_index (nets, i));
+  for (guint i = 0; i < hifs->len; i++)
+    publish_host_only_if (self, manager, g_ptr_array_index (hifs, i));
+  for (guint i = 0; i < servers->len; i++)
+    publish_dhcp_server (self, manager, g_ptr_array_index (servers, i));
+  return TRUE;
+}
+
+/* --- clients ----------------------------------------------------------- */
+
+static void
+client_free (Client *client)
+{
+  g_clear_signal_handler (&client->closed_id, client->connection);
+  if (client->manager != NULL)
+    g_dbus_object_manager_server_set_connection (client->manager, NULL);
+  g_clear_object (&client->manager);
+  g_dbus_interface_skeleton_unexport_from_connection (G_DBUS_INTERFACE_SKELETON (client->service),
+                                                      client->connection);
+  g_clear_object (&client->connection);
+  g_free (client);
+}
+
+static Client *
+find_client (WbService       *self,
+             GDBusConnection *connection)
+{
+  for (guint i = 0; i < self->clients->len; i++)
+    {
+      Client *client = g_ptr_array_index (self->clients, i);
+
+      if (client->connection == connection)
+        return client;
+    }
+  return NULL;
+}
+
+static void
+on_connection_closed_cb (GDBusConnection *connection,
+                         gboolean         remote_peer_vanished,
+                         GError          *error,
+                         WbService       *self)
+{
+  Client *client = find_client (self, connection);
+
+  if (client != NULL)
+    {
+      g_ptr_array_remove (self->clients, client);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_CONNECTIONS]);
+    }
+}
+
+void
+wb_service_add_connection (WbService       *self,
+                           GDBusConnection *connection)
+{
+  g_autoptr(GError) error = NULL;
+  Client *client;
+
+  g_return_if_fail (WB_IS_SERVICE (self));
+  g_return_if_fail (G_IS_DBUS_CONNECTION (connection));
+
+  if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self), connection,
+                                         ROOT_PATH, &error))
+    {
+      g_warning ("Cannot serve a client: %s", error->message);
+      g_dbus_connection_close (connection, NULL, NULL, NULL);
+      return;
+    }
+
+  client = g_new0 (Client, 1);
+  client->service = self;
+  client->connection = g_object_ref (connection);
+  client->closed_id = g_signal_connect_object (connection, "closed",
+                                               G_CALLBACK (on_connection_closed_cb),
+                                               self, 0);
+  g_ptr_array_add (self->clients, client);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_CONNECTIONS]);
+}
+
+guint
+wb_service_get_n_connections (WbService *self)
+{
+  g_return_val_if_fail (WB_IS_SERVICE (self), 0);
+
+  return self->clients->len;
+}
+
+void
+wb_service_close_all (WbService *self)
+{
+  g_return_if_fail (WB_IS_SERVICE (self));
+
+  while (self->clients->len > 0)
+    {
+      Client *client = g_ptr_array_index (self->clients, self->clients->len - 1);
+      g_autoptr(GDBusConnection) connection = g_object_ref (client->connection);
+
+      g_ptr_array_remove_index (self->clients, self->clients->len - 1);
+      g_dbus_connection_flush_sync (connection, NULL, NULL);
+      g_dbus_connection_close_sync (connection, NULL, NULL);
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_CONNECTIONS]);
+}
+
+/* --- io.github.wirebox.Engine ----------------------------------------- */
+
+static gboolean
+handle_subscribe (WbDBusEngine          *iface,
+                  GDBusMethodInvocation *invocation)
+{
+  WbService *self = WB_SERVICE (iface);
+  GDBusConnection *connection = g_dbus_method_invocation_get_connection (invocation);
+  Client *client = find_client (self, connection);
+  g_autoptr(GError) error = NULL;
+
+  if (client == NULL)
+    {
+      g_dbus_method_invocation_return_error_literal (invocation, WB_ERROR, WB_ERROR_FAILED,
+                                                     "Unknown connection");
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+
+  if (client->manager == NULL)
+    {
+      g_autoptr(GDBusObjectManagerServer) manager = g_dbus_object_manager_server_new (ROOT_PATH);
+
+      if (!publish_all (self, manager, &error))
+        return reply_error (invocation, error);
+      g_dbus_object_manager_server_set_connection (manager, connection);
+      client->manager = g_steal_pointer (&manager);
+    }
+  return reply_empty (invocation, TRUE, NULL);
+}
+
+static gboolean
+handle_create_vm (WbDBusEngine          *iface,
+                  GDBusMethodInvocation *invocation,
+                  const char            *name,
+                  gboolean               do_register)
+{
+  WbService *self = WB_SERVICE (iface);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *uuid = wb_settings_create_vm (self->settings, name, do_register, &error);
+
+  if (uuid == NULL)
+    return reply_error (invocation, error);
+  wb_dbus_engine_complete_create_vm (iface, invocation, uuid);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_delete_vm (WbDBusEngine          *iface,
+                  GDBusMethodInvocation *invocation,
+                  const char            *vm,
+                  gboolean               delete_files)
+{
+  WbService *self = WB_SERVICE (iface);
+  g_autoptr(GError) error = NULL;
+  gboolean ok = wb_settings_delete_vm (self->settings, vm, &error);
+
+  return reply_empty (invocation, ok, error);
+}
+
+static gboolean
+handle_list_vms (WbDBusEngine          *iface,
+                 GDBusMethodInvocation *invocation)
+{
+  WbService *self = WB_SERVICE (iface);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) vms = wb_store_list_vms (wb_settings_get_store (self->settings), &error);
+  GVariantBuilder builder;
+
+  if (vms == NULL)
+    return reply_error (invocation, error);
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(ss)"));
+  for (guint i = 0; i < vms->len; i++)
+    {
+      const WbVm *vm = g_ptr_array_index (vms, i);
+
+      g_variant_builder_add (&builder, "(ss)", vm->name, vm->uuid);
+    }
+  wb_dbus_engine_complete_list_vms (iface, invocation, g_variant_builder_end (&builder));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_get_vm (WbDBusEngine          *iface,
+               GDBusMethodInvocation *invocation,
+               const char            *name)
+{
+  WbService *self = WB_SERVICE (iface);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WbVm) vm = wb_settings_get_vm (self->settings, name, &error);
+
+  if (vm == NULL)
+    return reply_error (invocation, error);
+  wb_dbus_engine_complete_get_vm (iface, invocation, wb_variant_from_vm (vm));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_modify_vm (WbDBusEngine          *iface,
+                  GDBusMethodInvocation *invocation,
+                  const char            *vm,
+                  GVariant              *changes)
+{
+  WbService *self = WB_SERVICE (iface);
+  g_autoptr(GError) error = NULL;
+  g_autofree WbVmChange *list = NULL;
+  gsize n = 0;
+  gboolean ok;
+
+  list = wb_variant_to_vm_changes (changes, &n);
+  ok = wb_settings_modify_vm (self->settings, vm, list, n, &error);
+  return reply_empty (invocation, ok, error);
+}
+
+static gboolean
+handle_list_int_nets (WbDBusEngine          *iface,
+                      GDBusMethodInvocation *invocation)
+{
+  WbService *self = WB_SERVICE (iface);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) names = wb_store_list_intnets (wb_settings_get_store (self->settings), &error);
+
+  if (names == NULL)
+    return reply_error (invocation, error);
+  g_ptr_array_add (names, NULL);
+  wb_dbus_engine_complete_list_int_nets (iface, invocation, (const char * const *) names->pdata);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_list_bridged_ifs (WbDBusEngine          *iface,
+                         GDBusMethodInvocation *invocation)
+{
+  g_autoptr(GPtrArray) hostifs = wb_host_ifs_list ();
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; i < hostifs->len; i++)
+    g_variant_builder_add_value (&builder, wb_variant_from_host_if (g_ptr_array_index (hostifs, i)));
+  wb_dbus_engine_complete_list_bridged_ifs (iface, invocation, g_variant_builder_end (&builder));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_add_nat_network (WbDBusEngine          *iface,
+                        GDBusMethodInvocation *invocation,
+                        const char            *name,
+                        GVariant              *options)
+{
+  WbService *self = WB_SERVICE (iface);
+  g_autoptr(GError) error = NULL;
+  g_autofree WbOption *list = NULL;
+  gsize n = 0;
+  gboolean ok;
+
+  list = wb_variant_to_options (options, &n);
+  ok = wb_settings_add_nat_network (self->settings, name, list, n, &error);
+  return reply_empty (invocation, ok, error);
+}
+
+static gboolean
+handle_modify_nat_network (WbDBusEngine          *iface,
+                           GDBusMethodInvocation *invocation,
+                           const char            *name,
+                           GVariant              *options)
+{
+  WbService *self = WB_SERVICE (iface);
+  g_autoptr(GError) error = NULL;
+  g_autofree WbOption *list = NULL;
+  gsize n = 0;
+  gboolean ok;
+
+  list = wb_variant_to_options (options, &n);
+  ok = wb_settings_modify_nat_network (self->settings, name, list, n, &error);
+  return reply_empty (invocation, ok, error);
+}
+
+static gboolean
+handle_remove_nat_network (WbDBusEngine          *iface,
+                           GDBusMethodInvocation *invocation,
+                           const char            *name)
+{
+  WbService *self = WB_SERVICE (iface);
+  g_autoptr(GError) error = NULL;
+  gboolean ok = wb_settings_remove_nat_network (self->settings, name, &error);
+
+  return reply_empty (invocation, ok, error);
+}
+
+static gboolean
+handle_start_nat_network (WbDBusEngine          *iface,
+                          GDBusMethodInvocation *invocation,
+                          const char            *name)
+{
+  WbService *self = WB_SERVICE (iface);
+  g_autoptr(GError) error = NULL;
+  gboolean ok = wb_settings_set_nat_network_running (self->settings, name, TRUE, &error);
+
+  return reply_empty (invocation, ok, error);
+}
+
+static gboolean
+handle_stop_nat_network (WbDBusEngine          *iface,
+                         GDBusMethodInvocation *invocation,
+                         const char            *name)
+{
+  WbService *self = WB_SERVICE (iface);
+  g_autoptr(GError) error = NULL;
+  gboolean ok = wb_settings_set_nat_network_running (self->settings, name, FALSE, &error);
+
+  return reply_empty (invocation, ok, error);
+}
+
+static gboolean
+handle_list_nat_networks (WbDBusEngine          *iface,
+                          GDBusMethodInvocation *invocation)
+{
+  WbService *self = WB_SERVICE (iface);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) nets = wb_store_list_nat_networks (wb_settings_get_store (self->settings), &error);
+  GVariantBuilder builder;
+
+  if (nets == NULL)
+    return reply_error (invocation, error);
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; i < nets->len; i++)
+    g_variant_builder_add_value (&builder, wb_variant_from_nat_network (g_ptr_array_index (nets, i)));
+  wb_dbus_engine_complete_list_nat_networks (iface, invocation, g_variant_builder_end (&builder));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_create_host_only_if (WbDBusEngine          *iface,
+                            GDBusMethodInvocation *invocation)
+{
+  WbService *self = WB_SERVICE (iface);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = wb_settings_create_host_only_if (self->settings, &error);
+
+  if (name == NULL)
+    return reply_error (invocation, error);
+  wb_dbus_engine_complete_create_host_only_if (iface, invocation, name);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_remove_host_only_if (WbDBusEngine          *iface,
+                            GDBusMethodInvocation *invocation,
+                            const char            *name)
+{
+  WbService *self = WB_SERVICE (iface);
+  g_autoptr(GError) error = NULL;
+  gboolean ok = wb_settings_remove_host_only_if (self->settings, name, &error);
+
+  return reply_empty (invocation, ok, error);
+}
+
+static gboolean
+handle_configure_host_only_if (WbDBusEngine          *iface,
+                               GDBusMethodInvocation *invocation,
+                               const char            *name,
+                               const char            *ip,
+                               const char            *netmask)
+{
+  WbService *self = WB_SERVICE (iface);
+  g_autoptr(GError) error = NULL;
+  gboolean ok = wb_settings_configure_host_only_if (self->settings, name, ip, netmask, &error);
+
+  return reply_empty (invocation, ok, error);
+}
+
+static gboolean
+handle_list_host_only_ifs (WbDBusEngine          *iface,
+                           GDBusMethodInvocation *invocation)
+{
+  WbService *self = WB_SERVICE (iface);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) hifs = wb_store_list_host_only_ifs (wb_settings_get_store (self->settings), &error);
+  GVariantBuilder builder;
+
+  if (hifs == NULL)
+    return reply_error (invocation, error);
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; i < hifs->len; i++)
+    g_variant_builder_add_value (&builder, wb_variant_from_host_only_if (g_ptr_array_index (hifs, i)));
+  wb_dbus_engine_complete_list_host_only_ifs (iface, invocation, g_variant_builder_end (&builder));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_add_dhcp_server (WbDBusEngine          *iface,
+                        GDBusMethodInvocation *invocation,
+                        const char            *network,
+                        GVariant              *options)
+{
+  WbService *self = WB_SERVICE (iface);
+  g_autoptr(GError) error = NULL;
+  g_autofree WbOption *list = NULL;
+  gsize n = 0;
+  gboolean ok;
+
+  list = wb_variant_to_options (options, &n);
+  ok = wb_settings_add_dhcp_server (self->settings, network, list, n, &error);
+  return reply_empty (invocation, ok, error);
+}
+
+static gboolean
+handle_modify_dhcp_server (WbDBusEngine          *iface,
+                           GDBusMethodInvocation *invocation,
+                           const char            *network,
+                           GVariant              *options)
+{
+  WbService *self = WB_SERVICE (iface);
+  g_autoptr(GError) error = NULL;
+  g_autofree WbOption *list = NULL;
+  gsize n = 0;
+  gboolean ok;
+
+  list = wb_variant_to_options (options, &n);
+  ok = wb_settings_modify_dhcp_server (self->settings, network, list, n, &error);
+  return reply_empty (invocation, ok, error);
+}
+
+static gboolean
+handle_remove_dhcp_server (WbDBusEngine          *iface,
+                           GDBusMethodInvocation *invocation,
+                           const char            *network)
+{
+  WbService *self = WB_SERVICE (iface);
+  g_autoptr(GError) error = NULL;
+  gboolean ok = wb_settings_remove_dhcp_server (self->settings, network, &error);
+
+  return reply_empty (invocation, ok, error);
+}
+
+static gboolean
+handle_list_dhcp_servers (WbDBusEngine          *iface,
+                          GDBusMethodInvocation *invocation)
+{
+  WbService *self = WB_SERVICE (iface);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) servers = wb_store_list_dhcp_servers (wb_settings_get_store (self->settings), &error);
+  GVariantBuilder builder;
+
+  if (servers == NULL)
+    return reply_error (invocation, error);
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; i < servers->len; i++)
+    g_variant_builder_add_value (&builder, wb_variant_from_dhcp_server (g_ptr_array_index (servers, i)));
+  wb_dbus_engine_complete_list_dhcp_servers (iface, invocation, g_variant_builder_end (&builder));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+wb_service_iface_init (WbDBusEngineIface *iface)
+{
+  iface->handle_subscribe = handle_subscribe;
+  iface->handle_create_vm = handle_create_vm;
+  iface->handle_delete_vm = handle_delete_vm;
+  iface->handle_list_vms = handle_list_vms;
+  iface->handle_get_vm = handle_get_vm;
+  iface->handle_modify_vm = handle_modify_vm;
+  iface->handle_list_int_nets = handle_list_int_nets;
+  iface->handle_list_bridged_ifs = handle_list_bridged_ifs;
+  iface->handle_add_nat_network = handle_add_nat_network;
+  iface->handle_modify_nat_network = handle_modify_nat_network;
+  iface->handle_remove_nat_network = handle_remove_nat_network;
+  iface->handle_start_nat_network = handle_start_nat_network;
+  iface->handle_stop_nat_network = handle_stop_nat_network;
+  iface->handle_list_nat_networks = handle_list_nat_networks;
+  iface->handle_create_host_only_if = handle_create_host_only_if;
+  iface->handle_remove_host_only_if = handle_remove_host_only_if;
+  iface->handle_configure_host_only_if = handle_configure_host_only_if;
+  iface->handle_list_host_only_ifs = handle_list_host_only_ifs;
+  iface->handle_add_dhcp_server = handle_add_dhcp_server;
+  iface->handle_modify_dhcp_server = handle_modify_dhcp_server;
+  iface->handle_remove_dhcp_server = handle_remove_dhcp_server;
+  iface->handle_list_dhcp_servers = handle_list_dhcp_servers;
+}
+
+/* --- GObject ----------------------------------------------------------- */
+
+static void
+wb_service_dispose (GObject *object)
+{
+  WbService *self = WB_SERVICE (object);
+
+  if (self->settings != NULL)
+    g_signal_handlers_disconnect_by_data (self->settings, self);
+  g_clear_pointer (&self->clients, g_ptr_array_unref);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (wb_service_parent_class)->dispose (object);
+}
+
+static void
+wb_service_get_property (GObject    *object,
+                         guint       prop_id,
+                         GValue     *value,
+                         GParamSpec *pspec)
+{
+  WbService *self = WB_SERVICE (object);
+
+  switch (prop_id)
+    {
+    case PROP_N_CONNECTIONS:
+      g_value_set_uint (value, self->clients != NULL ? self->clients->len : 0);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+wb_service_class_init (WbServiceClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = wb_service_dispose;
+  object_class->get_property = wb_service_get_property;
+
+  properties[PROP_N_CONNECTIONS] =
+    g_param_spec_uint ("n-connections", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+wb_service_init (WbService *self)
+{
+  self->clients = g_ptr_array_new_with_free_func ((GDestroyNotify) client_free);
+  wb_dbus_engine_set_version (WB_DBUS_ENGINE (self), WB_VERSION);
+  /* Handlers run in the engine thread, in order: no worker threads. */
+  g_dbus_interface_skeleton_set_flags (G_DBUS_INTERFACE_SKELETON (self),
+                                       G_DBUS_INTERFACE_SKELETON_FLAGS_NONE);
+}
+
+WbService *
+wb_service_new (WbSettings *settings)
+{
+  WbService *self;
+
+  g_return_val_if_fail (WB_IS_SETTINGS (settings), NULL);
+
+  self = g_object_new (WB_TYPE_SERVICE, NULL);
+  self->settings = g_object_ref (settings);
+  g_signal_connect_object (settings, "added", G_CALLBACK (on_settings_changed_cb), self, 0);
+  g_signal_connect_object (settings, "changed", G_CALLBACK (on_settings_changed_cb), self, 0);
+  g_signal_connect_object (settings, "removed", G_CALLBACK (on_settings_changed_cb), self, 0);
+  return self;
+}

@@ -30,6 +30,13 @@ WbStore      *wb_store_open_at_version   (const char    *path,
                                           GError       **error);
 guint         wb_store_get_schema_version (WbStore      *self);
 const char   *wb_store_get_path          (WbStore       *self);
+/* Tests and diagnostics: the first column of the first row of @sql as an
+ * integer, run on the store's own connection (PRAGMAs such as foreign_keys
+ * are per connection, so another connection cannot check them). */
+gboolean      wb_store_query_int         (WbStore       *self,
+                                          const char    *sql,
+                                          gint64        *out,
+                                          GError       **error);
 
 gboolean      wb_store_begin             (WbStore       *self,
                                           GError       **error);

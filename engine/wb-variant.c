@@ -1,1 +1,193 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "wb-variant.h"
+
+#define ADD(b, key, value) g_variant_builder_add (b, "{sv}", key, value)
+
+GVariant *
+wb_variant_from_rules (GPtrArray *rules)
+{
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(ssssqsq)"));
+  for (guint i = 0; rules != NULL && i < rules->len; i++)
+    {
+      const WbNatRule *rule = g_ptr_array_index (rules, i);
+
+      g_variant_builder_add (&builder, "(ssssqsq)", rule->name,
+                             wb_proto_to_string (rule->proto), rule->host_ip,
+                             rule->host_port, rule->guest_ip, rule->guest_port);
+    }
+  return g_variant_builder_end (&builder);
+}
+
+static GVariant *
+properties_to_variant (GPtrArray *props)
+{
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(ss)"));
+  for (guint i = 0; props != NULL && i < props->len; i++)
+    {
+      const WbProperty *prop = g_ptr_array_index (props, i);
+
+      g_variant_builder_add (&builder, "(ss)", prop->name, prop->value);
+    }
+  return g_variant_builder_end (&builder);
+}
+
+GVariant *
+wb_variant_from_adapter (const WbAdapter *a)
+{
+  GVariantBuilder b;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+  ADD (&b, "slot", g_variant_new_uint32 (a->slot));
+  ADD (&b, "enabled", g_variant_new_boolean (a->enabled));
+  ADD (&b, "attachment", g_variant_new_string (wb_attachment_to_key (a->attachment)));
+  ADD (&b, "type", g_variant_new_string (wb_nic_type_to_string (a->type)));
+  ADD (&b, "mac", g_variant_new_string (a->mac));
+  ADD (&b, "cable", g_variant_new_boolean (a->cable_connected));
+  ADD (&b, "promisc", g_variant_new_string (wb_promisc_to_string (a->promisc)));
+  ADD (&b, "trace", g_variant_new_boolean (a->trace));
+  ADD (&b, "trace-file", g_variant_new_string (a->trace_file));
+  ADD (&b, "speed", g_variant_new_uint32 (a->speed_kbps));
+  ADD (&b, "intnet", g_variant_new_string (a->intnet));
+  ADD (&b, "nat-network", g_variant_new_string (a->nat_network));
+  ADD (&b, "bridge-adapter", g_variant_new_string (a->bridge_adapter));
+  ADD (&b, "hostonly-adapter", g_variant_new_string (a->hostonly_adapter));
+  ADD (&b, "generic-driver", g_variant_new_string (a->generic_driver));
+  ADD (&b, "generic-properties", properties_to_variant (a->generic_props));
+  ADD (&b, "natnet", g_variant_new_string (a->natnet));
+  ADD (&b, "nat-localhost-reachable", g_variant_new_boolean (a->nat_localhost_reachable));
+  ADD (&b, "nat-mtu", g_variant_new_uint32 (a->nat_mtu));
+  ADD (&b, "rules", wb_variant_from_rules (a->nat_rules));
+  return g_variant_builder_end (&b);
+}
+
+GVariant *
+wb_variant_from_adapters (const WbVm *vm)
+{
+  GVariantBuilder b;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; i < WB_MAX_ADAPTERS; i++)
+    g_variant_builder_add_value (&b, wb_variant_from_adapter (&vm->adapters[i]));
+  return g_variant_builder_end (&b);
+}
+
+GVariant *
+wb_variant_from_vm (const WbVm *vm)
+{
+  GVariantBuilder b;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+  ADD (&b, "name", g_variant_new_string (vm->name));
+  ADD (&b, "uuid", g_variant_new_string (vm->uuid));
+  ADD (&b, "state", g_variant_new_string (vm->running ? "running" : "poweroff"));
+  ADD (&b, "adapters", wb_variant_from_adapters (vm));
+  return g_variant_builder_end (&b);
+}
+
+GVariant *
+wb_variant_from_nat_network (const WbNatNetwork *net)
+{
+  g_autofree char *gateway = wb_nat_network_gateway (net);
+  GVariantBuilder b;
+  GVariantBuilder loopback;
+
+  g_variant_builder_init (&loopback, G_VARIANT_TYPE ("a(su)"));
+  for (guint i = 0; i < net->loopback->len; i++)
+    {
+      const WbLoopbackMap *map = g_ptr_array_index (net->loopback, i);
+
+      g_variant_builder_add (&loopback, "(su)", map->address, map->offset);
+    }
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+  ADD (&b, "name", g_variant_new_string (net->name));
+  ADD (&b, "network", g_variant_new_string (net->network));
+  ADD (&b, "gateway", g_variant_new_string (gateway));
+  ADD (&b, "enabled", g_variant_new_boolean (net->enabled));
+  ADD (&b, "dhcp", g_variant_new_boolean (net->dhcp));
+  ADD (&b, "ipv6", g_variant_new_boolean (net->ipv6));
+  ADD (&b, "ipv6-prefix", g_variant_new_string (net->ipv6_prefix));
+  ADD (&b, "running", g_variant_new_boolean (net->running));
+  ADD (&b, "rules", wb_variant_from_rules (net->rules));
+  ADD (&b, "loopback", g_variant_builder_end (&loopback));
+  return g_variant_builder_end (&b);
+}
+
+GVariant *
+wb_variant_from_host_only_if (const WbHostOnlyIf *hif)
+{
+  g_autofree char *network_name = wb_host_only_network_name (hif->name);
+  GVariantBuilder b;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+  ADD (&b, "name", g_variant_new_string (hif->name));
+  ADD (&b, "guid", g_variant_new_string (hif->guid));
+  ADD (&b, "ip", g_variant_new_string (hif->ip));
+  ADD (&b, "netmask", g_variant_new_string (hif->netmask));
+  ADD (&b, "mac", g_variant_new_string (hif->mac));
+  ADD (&b, "dhcp", g_variant_new_boolean (hif->dhcp));
+  ADD (&b, "network-name", g_variant_new_string (network_name));
+  return g_variant_builder_end (&b);
+}
+
+GVariant *
+wb_variant_from_dhcp_server (const WbDhcpServer *server)
+{
+  GVariantBuilder b;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+  ADD (&b, "network-name", g_variant_new_string (server->network_name));
+  ADD (&b, "server-ip", g_variant_new_string (server->server_ip));
+  ADD (&b, "netmask", g_variant_new_string (server->netmask));
+  ADD (&b, "lower-ip", g_variant_new_string (server->lower_ip));
+  ADD (&b, "upper-ip", g_variant_new_string (server->upper_ip));
+  ADD (&b, "enabled", g_variant_new_boolean (server->enabled));
+  return g_variant_builder_end (&b);
+}
+
+GVariant *
+wb_variant_from_host_if (const WbHostIf *hostif)
+{
+  GVariantBuilder b;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+  ADD (&b, "name", g_variant_new_string (hostif->name));
+  ADD (&b, "ip", g_variant_new_string (hostif->ip));
+  ADD (&b, "netmask", g_variant_new_string (hostif->netmask));
+  ADD (&b, "mac", g_variant_new_string (hostif->mac));
+  ADD (&b, "up", g_variant_new_boolean (hostif->up));
+  ADD (&b, "wireless", g_variant_new_boolean (hostif->wireless));
+  ADD (&b, "mtu", g_variant_new_uint32 (hostif->mtu));
+  return g_variant_builder_end (&b);
+}
+
+WbVmChange *
+wb_variant_to_vm_changes (GVariant *changes,
+                          gsize    *n_changes)
+{
+  gsize n = g_variant_n_children (changes);
+  WbVmChange *out = g_new0 (WbVmChange, n + 1);
+
+  for (gsize i = 0; i < n; i++)
+    g_variant_get_child (changes, i, "(&su&s)",
+                         &out[i].key, &out[i].slot, &out[i].value);
+  *n_changes = n;
+  return out;
+}
+
+WbOption *
+wb_variant_to_options (GVariant *options,
+                       gsize    *n_options)
+{
+  gsize n = g_variant_n_children (options);
+  WbOption *out = g_new0 (WbOption, n + 1);
+
+  for (gsize i = 0; i < n; i++)
+    g_variant_get_child (options, i, "(&s&s)", &out[i].key, &out[i].value);
+  *n_options = n;
+  return out;
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+#include "wb-application.h"
+
+G_BEGIN_DECLS
+
+#define WB_TYPE_WINDOW (wb_window_get_type ())
+G_DECLARE_FINAL_TYPE (WbWindow, wb_window, WB, WINDOW, AdwApplicationWindow)
+
+WbWindow *wb_window_new (WbApplication   *application,
+                         GDBusConnection *connection);
+
+/* "Adapter 1: NAT, Adapter 2: Internal Network 'intnet'" for an
+ * aa{sv} of adapters; "No network adapters" when none is enabled. */
+char     *wb_window_summarize_adapters (GVariant *adapters);
+
+G_END_DECLS
