@@ -1,2 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-int main (void) { return 0; }
+#include <locale.h>
+
+#include "wb-manage.h"
+
+int
+main (int    argc,
+      char **argv)
+{
+  setlocale (LC_ALL, "");
+  return wb_manage_main (argc, argv);
+}

@@ -1,3 +1,336 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#include <glib.h>
-int main (int argc, char **argv) { g_test_init (&argc, &argv, NULL); return g_test_run (); }
+/*
+ * The engine in-process: its thread, the peer connection the GUI uses, the
+ * root interface, registered errors, and the object manager after
+ * Subscribe().
+ */
+#include <glib/gstdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "wb-client.h"
+#include "wb-engine.h"
+#include "wb-error.h"
+#include "wb-home.h"
+
+typedef struct
+{
+  char            *home;
+  WbEngine        *engine;
+  GDBusConnection *connection;
+  WbDBusEngine    *proxy;
+} Fixture;
+
+static void
+rm_rf (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        rm_rf (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* WIREBOX_HOME is set once in main(), before any thread exists. */
+  f->home = g_strdup (g_getenv ("WIREBOX_HOME"));
+  g_assert_cmpint (g_mkdir_with_parents (f->home, 0700), ==, 0);
+
+  f->engine = wb_engine_new (WB_ENGINE_FLAGS_NONE);
+  g_assert_true (wb_engine_start (f->engine, &error));
+  g_assert_no_error (error);
+
+  f->connection = wb_engine_connect (f->engine, &error);
+  g_assert_no_error (error);
+  f->proxy = wb_client_get_engine_sync (f->connection, NULL, &error);
+  g_assert_no_error (error);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_clear_object (&f->proxy);
+  g_dbus_connection_close_sync (f->connection, NULL, NULL);
+  g_clear_object (&f->connection);
+  wb_engine_stop (f->engine);
+  g_clear_object (&f->engine);
+  /* Let the connections' last idles run before the next test. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  rm_rf (f->home);
+  g_free (f->home);
+}
+
+static char *
+create_vm (Fixture    *f,
+           const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  char *uuid = NULL;
+
+  wb_dbus_engine_call_create_vm_sync (f->proxy, name, TRUE, &uuid, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (uuid);
+  return uuid;
+}
+
+static void
+test_create_and_list (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) vms = NULL;
+  g_autoptr(GVariant) info = NULL;
+  g_autoptr(GVariant) adapters = NULL;
+  g_autofree char *uuid = create_vm (f, "Router \"one\"; 'x'");
+  const char *name = NULL;
+  const char *listed_uuid = NULL;
+  const char *attachment = NULL;
+  gboolean enabled = FALSE;
+
+  wb_dbus_engine_call_list_vms_sync (f->proxy, &vms, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_variant_n_children (vms), ==, 1);
+  g_variant_get_child (vms, 0, "(&s&s)", &name, &listed_uuid);
+  g_assert_cmpstr (name, ==, "Router \"one\"; 'x'");
+  g_assert_cmpstr (listed_uuid, ==, uuid);
+
+  wb_dbus_engine_call_get_vm_sync (f->proxy, uuid, &info, NULL, &error);
+  g_assert_no_error (error);
+  adapters = g_variant_lookup_value (info, "adapters", G_VARIANT_TYPE ("aa{sv}"));
+  g_assert_nonnull (adapters);
+  g_assert_cmpuint (g_variant_n_children (adapters), ==, 8);
+  {
+    g_autoptr(GVariant) first = g_variant_get_child_value (adapters, 0);
+
+    g_assert_true (g_variant_lookup (first, "enabled", "b", &enabled));
+    g_assert_true (g_variant_lookup (first, "attachment", "&s", &attachment));
+    g_assert_true (enabled);
+    g_assert_cmpstr (attachment, ==, "nat");
+  }
+}
+
+static void
+test_errors_are_registered (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *uuid = create_vm (f, "A");
+  g_autoptr(GVariant) info = NULL;
+  char *dup = NULL;
+  GVariantBuilder changes;
+
+  wb_dbus_engine_call_create_vm_sync (f->proxy, "A", TRUE, &dup, NULL, &error);
+  g_assert_error (error, WB_ERROR, WB_ERROR_EXISTS);
+  g_clear_error (&error);
+
+  wb_dbus_engine_call_get_vm_sync (f->proxy, "nope", &info, NULL, &error);
+  g_assert_error (error, WB_ERROR, WB_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  g_variant_builder_init (&changes, G_VARIANT_TYPE ("a(sus)"));
+  g_variant_builder_add (&changes, "(sus)", "nic", 9, "nat");
+  wb_dbus_engine_call_modify_vm_sync (f->proxy, "A", g_variant_builder_end (&changes), NULL, &error);
+  g_assert_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  g_variant_builder_init (&changes, G_VARIANT_TYPE ("a(sus)"));
+  g_variant_builder_add (&changes, "(sus)", "memory", 1, "512");
+  wb_dbus_engine_call_modify_vm_sync (f->proxy, "A", g_variant_builder_end (&changes), NULL, &error);
+  g_assert_error (error, WB_ERROR, WB_ERROR_UNKNOWN_OPTION);
+  g_clear_error (&error);
+
+  /* A malformed call from an untrusted caller is refused by GDBus itself. */
+  g_dbus_connection_call_sync (f->connection, NULL, WB_ENGINE_OBJECT_PATH,
+                               "io.github.wirebox.Engine", "ModifyVm",
+                               g_variant_new ("(su)", "A", 7), NULL,
+                               G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS);
+}
+
+static void
+wait_until (gboolean (*predicate) (gpointer),
+            gpointer  data)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (!predicate (data))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
+typedef struct
+{
+  GDBusObjectManager *manager;
+  char               *path;
+  const char         *expect_intnet;   /* NULL: expect the object gone */
+} Watch;
+
+static gboolean
+object_matches (gpointer data)
+{
+  Watch *w = data;
+  g_autoptr(GDBusObject) object = g_dbus_object_manager_get_object (w->manager, w->path);
+  WbDBusVm *vm;
+  GVariant *adapters;
+  const char *intnet = NULL;
+
+  if (w->expect_intnet == NULL)
+    return object == NULL;
+  if (object == NULL || (vm = wb_dbus_object_peek_vm (WB_DBUS_OBJECT (object))) == NULL)
+    return FALSE;
+  adapters = wb_dbus_vm_get_adapters (vm);
+  if (adapters == NULL)
+    return FALSE;
+  {
+    g_autoptr(GVariant) second = g_variant_get_child_value (adapters, 1);
+
+    g_variant_lookup (second, "intnet", "&s", &intnet);
+  }
+  return g_strcmp0 (intnet, w->expect_intnet) == 0;
+}
+
+static void
+test_object_manager (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusObjectManager) manager = NULL;
+  g_autofree char *uuid = create_vm (f, "Watched");
+  g_autofree char *escaped = g_dbus_escape_object_path (uuid);
+  g_autoptr(GDBusObject) object = NULL;
+  WbDBusVm *vm;
+  GVariantBuilder changes;
+  Watch watch;
+
+  wb_dbus_engine_call_subscribe_sync (f->proxy, NULL, &error);
+  g_assert_no_error (error);
+  manager = wb_dbus_object_manager_client_new_sync (f->connection,
+                                                    G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_NONE,
+                                                    NULL, WB_ENGINE_OBJECT_PATH, NULL, &error);
+  g_assert_no_error (error);
+
+  watch.manager = manager;
+  watch.path = g_strdup_printf (WB_ENGINE_OBJECT_PATH "/vm/%s", escaped);
+  watch.expect_intnet = "intnet";
+  wait_until (object_matches, &watch);
+  object = g_dbus_object_manager_get_object (manager, watch.path);
+  vm = wb_dbus_object_peek_vm (WB_DBUS_OBJECT (object));
+  g_assert_cmpstr (wb_dbus_vm_get_name (vm), ==, "Watched");
+  g_assert_cmpstr (wb_dbus_vm_get_state (vm), ==, "poweroff");
+
+  /* A change through the root interface reaches the object's properties;
+   * one through the object's own Modify too. */
+  g_variant_builder_init (&changes, G_VARIANT_TYPE ("a(sus)"));
+  g_variant_builder_add (&changes, "(sus)", "intnet", 2, "lab");
+  wb_dbus_engine_call_modify_vm_sync (f->proxy, "Watched", g_variant_builder_end (&changes), NULL, &error);
+  g_assert_no_error (error);
+  watch.expect_intnet = "lab";
+  wait_until (object_matches, &watch);
+
+  g_variant_builder_init (&changes, G_VARIANT_TYPE ("a(sus)"));
+  g_variant_builder_add (&changes, "(sus)", "intnet", 2, "lab2");
+  wb_dbus_vm_call_modify_sync (vm, g_variant_builder_end (&changes), NULL, &error);
+  g_assert_no_error (error);
+  watch.expect_intnet = "lab2";
+  wait_until (object_matches, &watch);
+
+  /* Networks appear as objects too. */
+  {
+    g_autoptr(GDBusObject) net = NULL;
+    g_autofree char *name = NULL;
+
+    wb_dbus_engine_call_create_host_only_if_sync (f->proxy, &name, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (name, ==, "vboxnet0");
+    while ((net = g_dbus_object_manager_get_object (manager, WB_ENGINE_OBJECT_PATH "/hostonly/vboxnet0")) == NULL)
+      g_main_context_iteration (NULL, TRUE);
+  }
+
+  wb_dbus_engine_call_delete_vm_sync (f->proxy, uuid, FALSE, NULL, &error);
+  g_assert_no_error (error);
+  watch.expect_intnet = NULL;
+  wait_until (object_matches, &watch);
+  g_free (watch.path);
+}
+
+static void
+test_second_engine_refused (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(WbEngine) second = wb_engine_new (WB_ENGINE_FLAGS_NONE);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pid = g_strdup_printf ("PID %d", (int) getpid ());
+  pid_t holder = 0;
+
+  g_assert_false (wb_engine_start (second, &error));
+  g_assert_error (error, WB_ERROR, WB_ERROR_BUSY);
+  g_assert_nonnull (strstr (error->message, pid));
+  g_assert_true (wb_home_lock_is_held (&holder));
+  g_assert_cmpint (holder, ==, getpid ());
+}
+
+static void
+test_socket_client (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autofree char *path = wb_home_get_socket_path ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusConnection) connection = wb_client_connect_socket_sync (path, NULL, &error);
+  g_autoptr(WbDBusEngine) proxy = NULL;
+  g_autoptr(GVariant) vms = NULL;
+  g_autofree char *uuid = create_vm (f, "Seen over the socket");
+
+  g_assert_no_error (error);
+  proxy = wb_client_get_engine_sync (connection, NULL, &error);
+  g_assert_no_error (error);
+  wb_dbus_engine_call_list_vms_sync (proxy, &vms, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_variant_n_children (vms), ==, 1);
+  g_dbus_connection_close_sync (connection, NULL, NULL);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *home = NULL;
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  home = g_dir_make_tmp ("wirebox-service-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_setenv ("WIREBOX_HOME", home, TRUE);
+
+  g_test_add ("/service/create-and-list", Fixture, NULL,
+              fixture_set_up, test_create_and_list, fixture_tear_down);
+  g_test_add ("/service/errors", Fixture, NULL,
+              fixture_set_up, test_errors_are_registered, fixture_tear_down);
+  g_test_add ("/service/object-manager", Fixture, NULL,
+              fixture_set_up, test_object_manager, fixture_tear_down);
+  g_test_add ("/service/second-engine-refused", Fixture, NULL,
+              fixture_set_up, test_second_engine_refused, fixture_tear_down);
+  g_test_add ("/service/socket-client", Fixture, NULL,
+              fixture_set_up, test_socket_client, fixture_tear_down);
+
+  status = g_test_run ();
+  rm_rf (home);
+  return status;
+}

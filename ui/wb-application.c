@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 
+#include "wb-resources.h"
 #include "wb-window.h"
 
 struct _WbApplication
@@ -143,6 +144,9 @@ wb_application_class_init (WbApplicationClass *klass)
 static void
 wb_application_init (WbApplication *self)
 {
+  /* Our resources live in a static library, where the linker would drop an
+   * automatic constructor: register them here. */
+  g_resources_register (wb_get_resource ());
 }
 
 WbApplication *
