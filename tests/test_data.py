@@ -59,6 +59,23 @@ class DataFiles(unittest.TestCase):
             self.run_ok(msgfmt, '--check', '-o', os.devnull,
                         os.path.join(po_dir, lang + '.po'))
 
+    def test_korean_is_complete(self):
+        xgettext = tool('xgettext')
+        msgmerge = tool('msgmerge')
+        po_dir = os.path.join(SRC, 'po')
+        with tempfile.TemporaryDirectory() as out:
+            pot = os.path.join(out, 'wirebox.pot')
+            self.run_ok(xgettext, '--from-code=UTF-8', '-f',
+                        os.path.join(po_dir, 'POTFILES.in'), '-D', SRC,
+                        '--keyword=_', '--keyword=N_', '--keyword=C_:1c,2',
+                        '-o', pot)
+            merged = os.path.join(out, 'ko.po')
+            self.run_ok(msgmerge, '--quiet', '--no-fuzzy-matching', '-o', merged,
+                        os.path.join(po_dir, 'ko.po'), pot)
+            r = self.run_ok(tool('msgfmt'), '--statistics', '-o', os.devnull, merged)
+        self.assertNotIn('untranslated', r.stderr, r.stderr)
+        self.assertNotIn('fuzzy', r.stderr, r.stderr)
+
 
 if __name__ == '__main__':
     wbtest.main()
