@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The main window against a real in-process engine, under Xvfb: it lists
+ * the VMs with their adapter summaries and follows changes made by another
+ * client.
+ */
+#include <glib/gstdio.h>
+
+#include "wb-client.h"
+#include "wb-engine.h"
+#include "wb-resources.h"
+#include "wb-window.h"
+
+static char *home;
+
+static void
+rm_rf (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        rm_rf (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static void
+collect_rows (GtkWidget *widget,
+              GPtrArray *rows)
+{
+  if (ADW_IS_ACTION_ROW (widget) && gtk_widget_get_mapped (widget))
+    g_ptr_array_add (rows, widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_rows (child, rows);
+}
+
+/* Iterates until the window shows @n rows, or fails after 10 s. */
+static GPtrArray *
+wait_for_rows (GtkWidget *window,
+               guint      n)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      g_autoptr(GPtrArray) rows = g_ptr_array_new ();
+
+      collect_rows (window, rows);
+      if (rows->len == n)
+        return g_steal_pointer (&rows);
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+static void
+modify (WbDBusEngine *proxy,
+        const char   *vm,
+        const char   *key,
+        guint         slot,
+        const char   *value)
+{
+  g_autoptr(GError) error = NULL;
+  GVariantBuilder changes;
+
+  g_variant_builder_init (&changes, G_VARIANT_TYPE ("a(sus)"));
+  g_variant_builder_add (&changes, "(sus)", key, slot, value);
+  wb_dbus_engine_call_modify_vm_sync (proxy, vm, g_variant_builder_end (&changes), NULL, &error);
+  g_assert_no_error (error);
+}
+
+static void
+test_window_lists_vms (void)
+{
+  g_autoptr(WbEngine) engine = wb_engine_new (WB_ENGINE_FLAGS_NONE);
+  g_autoptr(GDBusConnection) ui_connection = NULL;
+  g_autoptr(GDBusConnection) cli_connection = NULL;
+  g_autoptr(WbDBusEngine) proxy = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autofree char *socket_path = NULL;
+  g_autofree char *uuid = NULL;
+  GtkWidget *window;
+
+  g_assert_true (wb_engine_start (engine, &error));
+  g_assert_no_error (error);
+  ui_connection = wb_engine_connect (engine, &error);
+  g_assert_no_error (error);
+
+  window = GTK_WIDGET (wb_window_new (NULL, ui_connection));
+  gtk_window_present (GTK_WINDOW (window));
+
+  /* Empty first: the status page, no rows. */
+  rows = wait_for_rows (window, 0);
+  g_clear_pointer (&rows, g_ptr_array_unref);
+
+  /* Another client (as wirebox-manage would) adds VMs over the socket. */
+  socket_path = g_build_filename (home, "engine.sock", NULL);
+  cli_connection = wb_client_connect_socket_sync (socket_path, NULL, &error);
+  g_assert_no_error (error);
+  proxy = wb_client_get_engine_sync (cli_connection, NULL, &error);
+  g_assert_no_error (error);
+  wb_dbus_engine_call_create_vm_sync (proxy, "Router", TRUE, &uuid, NULL, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&uuid, g_free);
+  wb_dbus_engine_call_create_vm_sync (proxy, "VM2", TRUE, &uuid, NULL, &error);
+  g_assert_no_error (error);
+  modify (proxy, "Router", "nic", 2, "intnet");
+
+  rows = wait_for_rows (window, 2);
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (rows->pdata[0])), ==, "Router");
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (rows->pdata[0])), ==,
+                   "Adapter 1: NAT, Adapter 2: Internal Network ‘intnet’");
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (rows->pdata[1])), ==, "VM2");
+  g_clear_pointer (&rows, g_ptr_array_unref);
+
+  /* Deleting one is seen too. */
+  wb_dbus_engine_call_delete_vm_sync (proxy, "VM2", FALSE, NULL, &error);
+  g_assert_no_error (error);
+  rows = wait_for_rows (window, 1);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_dbus_connection_close_sync (cli_connection, NULL, NULL);
+  g_dbus_connection_close_sync (ui_connection, NULL, NULL);
+  wb_engine_stop (engine);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static void
+test_summary (void)
+{
+  g_autoptr(GVariant) adapters = NULL;
+  g_autofree char *summary = NULL;
+  g_autofree char *none = NULL;
+  GVariantBuilder b;
+
+  adapters = g_variant_ref_sink (g_variant_parse (G_VARIANT_TYPE ("aa{sv}"),
+    "[{'slot': <uint32 1>, 'enabled': <true>, 'attachment': <'natnetwork'>, 'nat-network': <'natnet1'>},"
+    " {'slot': <uint32 2>, 'enabled': <false>, 'attachment': <'intnet'>, 'intnet': <'x'>},"
+    " {'slot': <uint32 3>, 'enabled': <true>, 'attachment': <'null'>}]", NULL, NULL, NULL));
+  summary = wb_window_summarize_adapters (adapters);
+  g_assert_cmpstr (summary, ==, "Adapter 1: NAT Network ‘natnet1’, Adapter 3: Not attached");
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("aa{sv}"));
+  none = wb_window_summarize_adapters (g_variant_builder_end (&b));
+  g_assert_cmpstr (none, ==, "No network adapters");
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_setenv ("LANGUAGE", "C", TRUE);
+  home = g_dir_make_tmp ("wirebox-ui-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_setenv ("WIREBOX_HOME", home, TRUE);
+
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+  g_resources_register (wb_get_resource ());
+
+  g_test_add_func ("/ui/summary", test_summary);
+  g_test_add_func ("/ui/window-lists-vms", test_window_lists_vms);
+  status = g_test_run ();
+  rm_rf (home);
+  g_free (home);
+  return status;
+}
