@@ -415,7 +415,7 @@ parse_octet (const char *text,
   return TRUE;
 }
 
-/* 1..@max_parts dot-separated octets, the missing ones zero
+/* @min_parts to 4 dot-separated octets, the missing ones zero
  * ("192.168" is 192.168.0.0). */
 static gboolean
 parse_dotted (const char *text,
@@ -846,12 +846,15 @@ rules_delete (GPtrArray   *rules,
   return TRUE;
 }
 
+typedef WbNatRule *(*RuleParseFunc) (const char  *text,
+                                     GError     **error);
+
 /* Parses, checks against @rules, and appends. */
 static gboolean
-rules_add (GPtrArray   *rules,
-           WbNatRule *(*parse) (const char *, GError **),
-           const char  *text,
-           GError     **error)
+rules_add (GPtrArray      *rules,
+           RuleParseFunc   parse,
+           const char     *text,
+           GError        **error)
 {
   g_autoptr(WbNatRule) rule = parse (text, error);
 
@@ -944,8 +947,8 @@ apply_set_flag (const Option  *option,
 }
 
 static void
-replace_string (char       **field,
-                char        *value)
+replace_string (char **field,
+                char  *value)
 {
   g_free (*field);
   *field = value;
@@ -1407,13 +1410,14 @@ wb_vm_apply (WbVm        *vm,
              GError     **error)
 {
   const Option *option = find_option (vm_options, G_N_ELEMENTS (vm_options), key);
-  g_autofree char *slot_text = g_strdup_printf ("%u", slot);
 
   g_return_val_if_fail (vm != NULL, FALSE);
   g_return_val_if_fail (value != NULL, FALSE);
 
   if (option == NULL)
     {
+      g_autofree char *slot_text = g_strdup_printf ("%u", slot);
+
       set_unknown_option (error, key, slot_text);
       return FALSE;
     }
@@ -1516,6 +1520,8 @@ wb_nat_network_free (WbNatNetwork *net)
 static guint
 host_offset_max (guint prefix)
 {
+  if (prefix >= 31)
+    return 0;
   return (guint) ((G_GUINT64_CONSTANT (1) << (32 - prefix)) - 2);
 }
 
