@@ -8,12 +8,12 @@ wb_variant_from_rules (GPtrArray *rules)
 {
   GVariantBuilder builder;
 
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(ssssqsq)"));
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(sssqsq)"));
   for (guint i = 0; rules != NULL && i < rules->len; i++)
     {
       const WbNatRule *rule = g_ptr_array_index (rules, i);
 
-      g_variant_builder_add (&builder, "(ssssqsq)", rule->name,
+      g_variant_builder_add (&builder, "(sssqsq)", rule->name,
                              wb_proto_to_string (rule->proto), rule->host_ip,
                              rule->host_port, rule->guest_ip, rule->guest_port);
     }

@@ -13,7 +13,7 @@
 
 G_BEGIN_DECLS
 
-GVariant   *wb_variant_from_rules          (GPtrArray          *rules);     /* a(ssssqsq) */
+GVariant   *wb_variant_from_rules          (GPtrArray          *rules);     /* a(sssqsq) */
 GVariant   *wb_variant_from_adapter        (const WbAdapter    *adapter);   /* a{sv} */
 GVariant   *wb_variant_from_adapters       (const WbVm         *vm);        /* aa{sv} */
 GVariant   *wb_variant_from_vm             (const WbVm         *vm);        /* a{sv} */

@@ -122,6 +122,37 @@ test_create_and_list (Fixture       *f,
     g_assert_true (enabled);
     g_assert_cmpstr (attachment, ==, "nat");
   }
+
+  /* Rules travel as (name, proto, host IP, host port, guest IP, guest port). */
+  {
+    g_autoptr(GVariant) again = NULL;
+    g_autoptr(GVariant) list = NULL;
+    g_autoptr(GVariant) first = NULL;
+    g_autoptr(GVariant) rules = NULL;
+    const char *rule_name, *proto, *host_ip, *guest_ip;
+    guint16 host_port, guest_port;
+    GVariantBuilder changes;
+
+    g_variant_builder_init (&changes, G_VARIANT_TYPE ("a(sus)"));
+    g_variant_builder_add (&changes, "(sus)", "natpf", 1, "web,tcp,127.0.0.1,8080,,80");
+    wb_dbus_engine_call_modify_vm_sync (f->proxy, uuid, g_variant_builder_end (&changes), NULL, &error);
+    g_assert_no_error (error);
+    wb_dbus_engine_call_get_vm_sync (f->proxy, uuid, &again, NULL, &error);
+    g_assert_no_error (error);
+    list = g_variant_lookup_value (again, "adapters", G_VARIANT_TYPE ("aa{sv}"));
+    first = g_variant_get_child_value (list, 0);
+    rules = g_variant_lookup_value (first, "rules", G_VARIANT_TYPE ("a(sssqsq)"));
+    g_assert_nonnull (rules);
+    g_assert_cmpuint (g_variant_n_children (rules), ==, 1);
+    g_variant_get_child (rules, 0, "(&s&s&sq&sq)", &rule_name, &proto, &host_ip,
+                         &host_port, &guest_ip, &guest_port);
+    g_assert_cmpstr (rule_name, ==, "web");
+    g_assert_cmpstr (proto, ==, "tcp");
+    g_assert_cmpstr (host_ip, ==, "127.0.0.1");
+    g_assert_cmpuint (host_port, ==, 8080);
+    g_assert_cmpstr (guest_ip, ==, "");
+    g_assert_cmpuint (guest_port, ==, 80);
+  }
 }
 
 static void
