@@ -678,6 +678,37 @@ test_vm_errors (Fixture       *fixture,
   g_assert_cmpint (query (fixture->store, "SELECT count(*) FROM adapter"), ==,
                    WB_MAX_ADAPTERS);
 
+  /* Nor does one that fails after the vm and adapter rows were written:
+   * two rules of one name on an adapter break UNIQUE (vm_id, slot, name). */
+  set_str (&twin->name, "twin");
+  set_str (&twin->uuid, "22222222-2222-4222-8222-222222222222");
+  g_ptr_array_add (twin->adapters[6].nat_rules,
+                   wb_nat_rule_new ("web", WB_PROTO_UDP, "", 1, "", 1));
+  g_assert_false (wb_store_insert_vm (fixture->store, twin, &error));
+  g_assert_error (error, WB_ERROR, WB_ERROR_FAILED);
+  g_assert_cmpint (twin->id, ==, 0);
+  g_clear_error (&error);
+  g_assert_cmpint (query (fixture->store, "SELECT count(*) FROM vm"), ==, 1);
+  g_assert_cmpint (query (fixture->store, "SELECT count(*) FROM adapter"), ==,
+                   WB_MAX_ADAPTERS);
+  g_assert_cmpint (query (fixture->store, "SELECT count(*) FROM nat_rule"), ==,
+                   3 * WB_MAX_ADAPTERS);
+
+  /* The same for an update: the stored VM stays as it was. */
+  twin->id = vm->id;
+  set_str (&twin->name, "dup");
+  set_str (&twin->uuid, vm->uuid);
+  g_assert_false (wb_store_update_vm (fixture->store, twin, &error));
+  g_assert_error (error, WB_ERROR, WB_ERROR_FAILED);
+  g_clear_error (&error);
+  {
+    g_autoptr(WbVm) reloaded = wb_store_load_vm (fixture->store, "dup", &error);
+
+    g_assert_no_error (error);
+    assert_vms_equal (vm, reloaded);
+  }
+  twin->id = 0;
+
   missing = wb_store_load_vm (fixture->store, "nope", &error);
   g_assert_null (missing);
   g_assert_error (error, WB_ERROR, WB_ERROR_NOT_FOUND);
