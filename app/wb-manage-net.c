@@ -126,7 +126,7 @@ append_natnet_rules (GString  *out,
                      GVariant *network)
 {
   g_autoptr(GVariant) rules = _wb_manage_lookup_value (network, "rules",
-                                                       "a(ssssqsq)");
+                                                       "a(sssqsq)");
   g_autoptr(GVariant) loopback = _wb_manage_lookup_value (network, "loopback",
                                                           "a(su)");
   GVariantIter iter;
@@ -280,7 +280,7 @@ _wb_manage_natnetwork (int      argc,
   g_autoptr(GPtrArray) pairs = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(WbDBusEngine) engine = NULL;
   g_autofree char *command = NULL;
-  const char *subcommand;
+  g_autofree char *subcommand = NULL;
   const char *name = NULL;
   gboolean ok;
 
@@ -291,8 +291,7 @@ _wb_manage_natnetwork (int      argc,
     return _wb_manage_syntax_error (error,
                                     "natnetwork needs add, modify, remove, start, stop or list");
 
-  subcommand = positionals->pdata[0];
-  g_ptr_array_remove_index (positionals, 0);
+  subcommand = g_ptr_array_steal_index (positionals, 0);
   command = g_strconcat ("natnetwork ", subcommand, NULL);
 
   if (g_str_equal (subcommand, "list"))

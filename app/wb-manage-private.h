@@ -105,33 +105,59 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (WbManageArgs, _wb_manage_args_clear)
 /* wb-manage-vm.c */
 extern const WbManageOption _wb_manage_modifyvm_options[];
 
-gboolean _wb_manage_createvm     (int argc, char **argv, GError **error);
-gboolean _wb_manage_unregistervm (int argc, char **argv, GError **error);
-gboolean _wb_manage_showvminfo   (int argc, char **argv, GError **error);
-gboolean _wb_manage_modifyvm     (int argc, char **argv, GError **error);
-gboolean _wb_manage_list_vms     (WbDBusEngine *engine, gboolean long_format,
-                                  gboolean sorted, GString *out,
-                                  GError **error);
+gboolean _wb_manage_createvm          (int            argc,
+                                       char         **argv,
+                                       GError       **error);
+gboolean _wb_manage_unregistervm      (int            argc,
+                                       char         **argv,
+                                       GError       **error);
+gboolean _wb_manage_showvminfo        (int            argc,
+                                       char         **argv,
+                                       GError       **error);
+gboolean _wb_manage_modifyvm          (int            argc,
+                                       char         **argv,
+                                       GError       **error);
+gboolean _wb_manage_list_vms          (WbDBusEngine  *engine,
+                                       gboolean       long_format,
+                                       gboolean       sorted,
+                                       GString       *out,
+                                       GError       **error);
 
 /* wb-manage-net.c */
-gboolean _wb_manage_natnetwork         (int argc, char **argv, GError **error);
-gboolean _wb_manage_hostonlyif         (int argc, char **argv, GError **error);
-gboolean _wb_manage_dhcpserver         (int argc, char **argv, GError **error);
-gboolean _wb_manage_list_natnets       (WbDBusEngine *engine,
-                                        gboolean long_format, gboolean sorted,
-                                        GString *out, GError **error);
-gboolean _wb_manage_list_hostonlyifs   (WbDBusEngine *engine,
-                                        gboolean long_format, gboolean sorted,
-                                        GString *out, GError **error);
-gboolean _wb_manage_list_bridgedifs    (WbDBusEngine *engine,
-                                        gboolean long_format, gboolean sorted,
-                                        GString *out, GError **error);
-gboolean _wb_manage_list_intnets       (WbDBusEngine *engine,
-                                        gboolean long_format, gboolean sorted,
-                                        GString *out, GError **error);
-gboolean _wb_manage_list_dhcpservers   (WbDBusEngine *engine,
-                                        gboolean long_format, gboolean sorted,
-                                        GString *out, GError **error);
+gboolean _wb_manage_natnetwork        (int            argc,
+                                       char         **argv,
+                                       GError       **error);
+gboolean _wb_manage_hostonlyif        (int            argc,
+                                       char         **argv,
+                                       GError       **error);
+gboolean _wb_manage_dhcpserver        (int            argc,
+                                       char         **argv,
+                                       GError       **error);
+gboolean _wb_manage_list_natnets      (WbDBusEngine  *engine,
+                                       gboolean       long_format,
+                                       gboolean       sorted,
+                                       GString       *out,
+                                       GError       **error);
+gboolean _wb_manage_list_hostonlyifs  (WbDBusEngine  *engine,
+                                       gboolean       long_format,
+                                       gboolean       sorted,
+                                       GString       *out,
+                                       GError       **error);
+gboolean _wb_manage_list_bridgedifs   (WbDBusEngine  *engine,
+                                       gboolean       long_format,
+                                       gboolean       sorted,
+                                       GString       *out,
+                                       GError       **error);
+gboolean _wb_manage_list_intnets      (WbDBusEngine  *engine,
+                                       gboolean       long_format,
+                                       gboolean       sorted,
+                                       GString       *out,
+                                       GError       **error);
+gboolean _wb_manage_list_dhcpservers  (WbDBusEngine  *engine,
+                                       gboolean       long_format,
+                                       gboolean       sorted,
+                                       GString       *out,
+                                       GError       **error);
 
 /* wb-manage-output.c */
 void        _wb_manage_append_field     (GString     *out,

@@ -325,7 +325,7 @@ append_rules (GString    *out,
               gboolean    machine_readable)
 {
   g_autoptr(GVariant) rules = _wb_manage_lookup_value (adapter, "rules",
-                                                       "a(ssssqsq)");
+                                                       "a(sssqsq)");
   GVariantIter iter;
   const char *name, *proto, *host_ip, *guest_ip;
   guint16 host_port, guest_port;
@@ -390,6 +390,18 @@ format_generic_attachment (GVariant   *adapter,
   return g_string_free (text, FALSE);
 }
 
+/* keyN="value" */
+static void
+append_slot_mr (GString    *out,
+                const char *key,
+                guint32     slot,
+                const char *value)
+{
+  g_autofree char *name = g_strdup_printf ("%s%u", key, slot);
+
+  _wb_manage_append_mr (out, name, value);
+}
+
 static void
 append_adapter_machine_readable (GString                *out,
                                  GVariant               *adapter,
@@ -397,7 +409,7 @@ append_adapter_machine_readable (GString                *out,
                                  const char             *attachment,
                                  const AttachmentFormat *format)
 {
-  g_autofree char *key = NULL;
+  g_autofree char *speed = g_strdup_printf ("%u", _wb_manage_lookup_uint (adapter, "speed"));
   gboolean nat = g_str_equal (attachment, "nat");
 
   if (format != NULL && format->mr_key != NULL)
@@ -408,27 +420,18 @@ append_adapter_machine_readable (GString                *out,
       /* natnetN is "nat" unless --natnet moved the NAT engine's network. */
       if (nat && *target == '\0')
         target = "nat";
-      key = g_strdup_printf ("%s%u", format->mr_key, slot);
-      _wb_manage_append_mr (out, key, target);
-      g_free (key);
+      append_slot_mr (out, format->mr_key, slot, target);
     }
 
-  key = g_strdup_printf ("macaddress%u", slot);
-  _wb_manage_append_mr (out, key, _wb_manage_lookup_string (adapter, "mac"));
-  g_free (key);
-  key = g_strdup_printf ("cableconnected%u", slot);
-  _wb_manage_append_mr (out, key,
-                        _wb_manage_on_off (_wb_manage_lookup_boolean (adapter, "cable")));
-  g_free (key);
-  key = g_strdup_printf ("nic%u", slot);
-  _wb_manage_append_mr (out, key, format != NULL ? format->mr_value : "unknown");
-  g_free (key);
-  key = g_strdup_printf ("nictype%u", slot);
-  _wb_manage_append_mr (out, key, _wb_manage_lookup_string (adapter, "type"));
-  g_free (key);
-  key = g_strdup_printf ("nicspeed%u", slot);
-  _wb_manage_append_mr_printf (out, key, "%u",
-                               _wb_manage_lookup_uint (adapter, "speed"));
+  append_slot_mr (out, "macaddress", slot,
+                  _wb_manage_lookup_string (adapter, "mac"));
+  append_slot_mr (out, "cableconnected", slot,
+                  _wb_manage_on_off (_wb_manage_lookup_boolean (adapter, "cable")));
+  append_slot_mr (out, "nic", slot,
+                  format != NULL ? format->mr_value : "unknown");
+  append_slot_mr (out, "nictype", slot,
+                  _wb_manage_lookup_string (adapter, "type"));
+  append_slot_mr (out, "nicspeed", slot, speed);
 
   if (nat)
     {
@@ -451,6 +454,7 @@ append_adapter_readable (GString                *out,
 {
   g_autofree char *label = g_strdup_printf ("NIC %u:", slot);
   g_autofree char *shown = NULL;
+  g_autofree char *localhost = NULL;
   const char *trace_file = _wb_manage_lookup_string (adapter, "trace-file");
   gboolean nat = g_str_equal (attachment, "nat");
 
@@ -465,11 +469,16 @@ append_adapter_readable (GString                *out,
     shown = g_strdup_printf ("%s '%s'", format->readable,
                              _wb_manage_lookup_string (adapter, format->target_key));
 
+  /* Not in VBoxManage's line: Wirebox shows it, as the GUI does. */
+  if (nat)
+    localhost = g_strdup_printf (", Localhost reachable: %s",
+                                 _wb_manage_on_off (_wb_manage_lookup_boolean (adapter, "nat-localhost-reachable")));
+
   _wb_manage_append_field (out, VM_COLUMN, label,
                            "MAC: %s, Attachment: %s, Cable connected: %s, "
                            "Trace: %s (file: %s), Type: %s, "
                            "Reported speed: %u Mbps, Boot priority: 0, "
-                           "Promisc Policy: %s, Bandwidth group: none%s%s",
+                           "Promisc Policy: %s, Bandwidth group: none%s",
                            _wb_manage_lookup_string (adapter, "mac"),
                            shown,
                            _wb_manage_on_off (_wb_manage_lookup_boolean (adapter, "cable")),
@@ -478,8 +487,7 @@ append_adapter_readable (GString                *out,
                            _wb_manage_lookup_string (adapter, "type"),
                            _wb_manage_lookup_uint (adapter, "speed") / 1000,
                            _wb_manage_lookup_string (adapter, "promisc"),
-                           nat ? ", Localhost reachable: " : "",
-                           nat ? _wb_manage_on_off (_wb_manage_lookup_boolean (adapter, "nat-localhost-reachable")) : "");
+                           localhost != NULL ? localhost : "");
   if (nat)
     append_rules (out, adapter, slot, FALSE);
 }
@@ -522,18 +530,12 @@ append_vm_info (GString  *out,
 
       if (!_wb_manage_lookup_boolean (adapter, "enabled"))
         {
-          g_autofree char *name = NULL;
+          g_autofree char *label = g_strdup_printf ("NIC %u:", slot);
 
           if (machine_readable)
-            {
-              name = g_strdup_printf ("nic%u", slot);
-              _wb_manage_append_mr (out, name, "none");
-            }
+            append_slot_mr (out, "nic", slot, "none");
           else
-            {
-              name = g_strdup_printf ("NIC %u:", slot);
-              _wb_manage_append_field (out, VM_COLUMN, name, "disabled");
-            }
+            _wb_manage_append_field (out, VM_COLUMN, label, "disabled");
         }
       else if (machine_readable)
         append_adapter_machine_readable (out, adapter, slot, attachment, format);

@@ -16,6 +16,7 @@
 G_DEFINE_QUARK (wb-manage-error-quark, _wb_manage_error)
 
 #define USAGE_INDENT "                        "
+#define USAGE_WIDTH 78
 
 typedef struct
 {
@@ -479,6 +480,7 @@ static void
 append_command_usage (GString               *out,
                       const WbManageCommand *command)
 {
+  gsize line_start;
   gboolean first_alias = TRUE;
 
   g_string_append (out, command->usage);
@@ -494,15 +496,23 @@ append_command_usage (GString               *out,
 
   g_string_append_printf (out,
                           "\n  <1-N> is the adapter slot, 1 to %d.\n"
-                          "  Values may also be written --option=value or --option:value.\n"
-                          "  The older spellings are accepted too:",
+                          "  Values may also be written --option=value or --option:value.\n",
                           WB_MANAGE_N_SLOTS);
+  line_start = out->len;
+  g_string_append (out, "  The older spellings are accepted too:");
   for (const WbManageOption *option = command->options; option->name != NULL; option++)
     {
       if (option->alias == NULL)
         continue;
-      g_string_append_printf (out, "%s %s", first_alias ? "" : ",",
-                              option->alias);
+      if (!first_alias)
+        g_string_append_c (out, ',');
+      if (out->len - line_start + strlen (option->alias) + 2 > USAGE_WIDTH)
+        {
+          g_string_append_c (out, '\n');
+          line_start = out->len;
+          g_string_append_c (out, ' ');
+        }
+      g_string_append_printf (out, " %s", option->alias);
       first_alias = FALSE;
     }
   g_string_append (out, ".\n");

@@ -679,6 +679,12 @@ rule_from_fields (const char  *name,
                                            host_port, guest_port);
   if (!wb_name_validate ("rule name", name, WB_RULE_NAME_MAX, error))
     return NULL;
+  /* Both rule forms must be able to print the rule back. */
+  if (strpbrk (name, ",:") != NULL)
+    {
+      set_invalid (error, "rule name", name, "a rule name cannot contain ',' or ':'");
+      return NULL;
+    }
   return wb_nat_rule_new (name, proto, host_ip, host_port, guest_ip, guest_port);
 }
 
@@ -893,6 +899,7 @@ struct _Option
   gsize       offset;         /* of the field the option sets */
   const char *what;           /* the value's name in messages */
   gboolean    flag;           /* option-specific */
+  const char *spelling;       /* the option as users type it, if not --key */
 };
 
 #define FIELD(object, option, type) \
@@ -1690,10 +1697,10 @@ static const Option nat_network_options[] = {
   { "disable", apply_set_flag, G_STRUCT_OFFSET (WbNatNetwork, enabled), NULL, FALSE },
   { "dhcp", apply_bool, G_STRUCT_OFFSET (WbNatNetwork, dhcp) },
   { "ipv6", apply_bool, G_STRUCT_OFFSET (WbNatNetwork, ipv6) },
-  { "portforward4", apply_portforward4 },
-  { "portforward4delete", apply_portforward4_delete },
-  { "loopback4", apply_loopback4 },
-  { "loopback4delete", apply_loopback4_delete },
+  { "portforward4", apply_portforward4, 0, NULL, FALSE, "port-forward-4" },
+  { "portforward4delete", apply_portforward4_delete, 0, NULL, FALSE, "port-forward-4" },
+  { "loopback4", apply_loopback4, 0, NULL, FALSE, "loopback-4" },
+  { "loopback4delete", apply_loopback4_delete, 0, NULL, FALSE, "loopback-4" },
 };
 
 /* Applies @key of @options to @object; the message names "--<key>". */
@@ -1716,7 +1723,7 @@ apply_option (const Option  *options,
     }
   if (!option->apply (option, object, NULL, value, error))
     {
-      g_prefix_error (error, "--%s: ", key);
+      g_prefix_error (error, "--%s: ", option->spelling != NULL ? option->spelling : key);
       return FALSE;
     }
   return TRUE;

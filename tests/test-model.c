@@ -223,7 +223,10 @@ apply_nat_network_fails (WbNatNetwork *net,
 {
   g_autoptr(WbNatNetwork) before = wb_nat_network_copy (net);
   g_autoptr(GError) error = NULL;
-  g_autofree char *option = g_strdup_printf ("--%s", key);
+  /* Messages name the option as users spell it. */
+  g_autofree char *option = g_str_has_prefix (key, "portforward4") ? g_strdup ("--port-forward-4")
+                            : g_str_has_prefix (key, "loopback4") ? g_strdup ("--loopback-4")
+                            : g_strdup_printf ("--%s", key);
   gboolean ok = wb_nat_network_apply (net, key, value, &error);
 
   g_assert_error (error, WB_ERROR, code);
@@ -1938,6 +1941,9 @@ test_nat_network_apply_portforward (void)
   apply_nat_network_fails (net, "portforward4", "x:tcp:[]:3022:[]:22",
                            WB_ERROR_INVALID_ARGUMENT);
   apply_nat_network_fails (net, "portforward4", "x,tcp,,3022,10.0.2.5,22",
+                           WB_ERROR_INVALID_ARGUMENT);
+  /* A comma in the name would break the VM form when printed back. */
+  apply_nat_network_fails (net, "portforward4", "a,b:tcp:[]:3022:[10.0.2.5]:22",
                            WB_ERROR_INVALID_ARGUMENT);
   apply_nat_network_ok (net, "portforward4delete", "ssh");
   g_assert_cmpuint (net->rules->len, ==, 1);
