@@ -995,8 +995,8 @@ wb_adapter_init (WbAdapter *adapter,
   adapter->cable_connected = TRUE;
   adapter->promisc = WB_PROMISC_DENY;
   adapter->trace_file = g_strdup ("");
-  /* VirtualBox names an internal network "intnet" until told otherwise. */
-  adapter->intnet = g_strdup ("intnet");
+  /* No internal network is named until the adapter is put on one. */
+  adapter->intnet = g_strdup ("");
   adapter->nat_network = g_strdup ("");
   adapter->bridge_adapter = g_strdup ("");
   adapter->hostonly_adapter = g_strdup ("");
@@ -1121,6 +1121,13 @@ apply_nic (const Option  *option,
     return FALSE;
   adapter->enabled = enabled;
   adapter->attachment = attachment;
+  /* As VirtualBox's dialog does: an internal network is "intnet" until the
+   * user names another. */
+  if (attachment == WB_ATTACHMENT_INTNET && enabled && *adapter->intnet == '\0')
+    {
+      g_free (adapter->intnet);
+      adapter->intnet = g_strdup ("intnet");
+    }
   return TRUE;
 }
 

@@ -1318,7 +1318,7 @@ test_vm_new (void)
       g_assert_false (a->trace);
       g_assert_cmpstr (a->trace_file, ==, "");
       g_assert_cmpuint (a->speed_kbps, ==, 0);
-      g_assert_cmpstr (a->intnet, ==, "intnet");
+      g_assert_cmpstr (a->intnet, ==, "");
       g_assert_cmpstr (a->nat_network, ==, "");
       g_assert_cmpstr (a->bridge_adapter, ==, "");
       g_assert_cmpstr (a->hostonly_adapter, ==, "");
@@ -1447,7 +1447,11 @@ test_vm_apply_nic (void)
   g_assert_cmpint (a->attachment, ==, WB_ATTACHMENT_INTNET);
   /* Other modes' targets stay. */
   g_assert_cmpstr (a->bridge_adapter, ==, "eth0");
-  g_assert_cmpstr (a->intnet, ==, "intnet");
+  g_assert_cmpstr (a->intnet, ==, "intnet");   /* the default name, once chosen */
+  /* A name given before the mode is kept. */
+  apply_ok (vm, "intnet", 4, "lab4");
+  apply_ok (vm, "nic", 4, "intnet");
+  g_assert_cmpstr (vm->adapters[3].intnet, ==, "lab4");
   apply_ok (vm, "nic", 3, "none");
   g_assert_false (a->enabled);
   g_assert_cmpint (a->attachment, ==, WB_ATTACHMENT_INTNET);

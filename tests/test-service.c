@@ -259,7 +259,7 @@ test_object_manager (Fixture       *f,
 
   watch.manager = manager;
   watch.path = g_strdup_printf (WB_ENGINE_OBJECT_PATH "/vm/%s", escaped);
-  watch.expect_intnet = "intnet";
+  watch.expect_intnet = "";
   wait_until (object_matches, &watch);
   object = g_dbus_object_manager_get_object (manager, watch.path);
   vm = wb_dbus_object_peek_vm (WB_DBUS_OBJECT (object));
