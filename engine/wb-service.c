@@ -65,6 +65,102 @@ reply_empty (GDBusMethodInvocation *invocation,
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+typedef GVariant *(*ToVariantFunc) (gconstpointer item);
+
+/* Replies (aa{sv}) with every item of @items as a dictionary, or the error
+ * when @items is NULL. */
+static gboolean
+reply_dicts (GDBusMethodInvocation *invocation,
+             GPtrArray             *items,
+             GError                *error,
+             ToVariantFunc          to_variant)
+{
+  GVariantBuilder builder;
+
+  if (items == NULL)
+    return reply_error (invocation, error);
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; i < items->len; i++)
+    g_variant_builder_add_value (&builder, to_variant (g_ptr_array_index (items, i)));
+  g_dbus_method_invocation_return_value (invocation,
+                                         g_variant_new ("(@aa{sv})", g_variant_builder_end (&builder)));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+typedef gboolean (*OptionsFunc) (WbSettings      *settings,
+                                 const char      *name,
+                                 const WbOption  *options,
+                                 gsize            n_options,
+                                 GError         **error);
+
+/* Calls @func with the (key, value) pairs of @options and replies. */
+static gboolean
+reply_options_call (WbService             *self,
+                    GDBusMethodInvocation *invocation,
+                    OptionsFunc            func,
+                    const char            *name,
+                    GVariant              *options)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree WbOption *list = NULL;
+  gsize n = 0;
+  gboolean ok;
+
+  list = wb_variant_to_options (options, &n);
+  ok = func (self->settings, name, list, n, &error);
+  return reply_empty (invocation, ok, error);
+}
+
+/* Calls wb_settings_modify_vm with the (key, slot, value) triples of
+ * @changes and replies. */
+static gboolean
+reply_modify_vm (WbService             *self,
+                 GDBusMethodInvocation *invocation,
+                 const char            *vm,
+                 GVariant              *changes)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree WbVmChange *list = NULL;
+  gsize n = 0;
+  gboolean ok;
+
+  list = wb_variant_to_vm_changes (changes, &n);
+  ok = wb_settings_modify_vm (self->settings, vm, list, n, &error);
+  return reply_empty (invocation, ok, error);
+}
+
+typedef gboolean (*NameFunc) (WbSettings  *settings,
+                              const char  *name,
+                              GError     **error);
+
+static gboolean
+reply_name_call (WbService             *self,
+                 GDBusMethodInvocation *invocation,
+                 NameFunc               func,
+                 const char            *name)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean ok = func (self->settings, name, &error);
+
+  return reply_empty (invocation, ok, error);
+}
+
+static gboolean
+start_nat_network (WbSettings  *settings,
+                   const char  *name,
+                   GError     **error)
+{
+  return wb_settings_set_nat_network_running (settings, name, TRUE, error);
+}
+
+static gboolean
+stop_nat_network (WbSettings  *settings,
+                  const char  *name,
+                  GError     **error)
+{
+  return wb_settings_set_nat_network_running (settings, name, FALSE, error);
+}
+
 /* --- the object tree, per subscribed client ------------------------------ */
 
 static char *
@@ -88,14 +184,7 @@ on_vm_modify_cb (WbDBusVm              *vm,
                  GVariant              *changes,
                  WbService             *self)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree WbVmChange *list = NULL;
-  gsize n = 0;
-  gboolean ok;
-
-  list = wb_variant_to_vm_changes (changes, &n);
-  ok = wb_settings_modify_vm (self->settings, wb_dbus_vm_get_uuid (vm), list, n, &error);
-  return reply_empty (invocation, ok, error);
+  return reply_modify_vm (self, invocation, wb_dbus_vm_get_uuid (vm), changes);
 }
 
 static gboolean
@@ -104,15 +193,8 @@ on_nat_network_modify_cb (WbDBusNatNetwork      *net,
                           GVariant              *options,
                           WbService             *self)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree WbOption *list = NULL;
-  gsize n = 0;
-  gboolean ok;
-
-  list = wb_variant_to_options (options, &n);
-  ok = wb_settings_modify_nat_network (self->settings, wb_dbus_nat_network_get_name (net),
-                                       list, n, &error);
-  return reply_empty (invocation, ok, error);
+  return reply_options_call (self, invocation, wb_settings_modify_nat_network,
+                             wb_dbus_nat_network_get_name (net), options);
 }
 
 static gboolean
@@ -121,16 +203,8 @@ on_dhcp_server_modify_cb (WbDBusDhcpServer      *server,
                           GVariant              *options,
                           WbService             *self)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree WbOption *list = NULL;
-  gsize n = 0;
-  gboolean ok;
-
-  list = wb_variant_to_options (options, &n);
-  ok = wb_settings_modify_dhcp_server (self->settings,
-                                       wb_dbus_dhcp_server_get_network_name (server),
-                                       list, n, &error);
-  return reply_empty (invocation, ok, error);
+  return reply_options_call (self, invocation, wb_settings_modify_dhcp_server,
+                             wb_dbus_dhcp_server_get_network_name (server), options);
 }
 
 /* Finds the interface skeleton of @kind at @path in @manager, creating and
@@ -552,15 +626,7 @@ handle_modify_vm (WbDBusEngine          *iface,
                   const char            *vm,
                   GVariant              *changes)
 {
-  WbService *self = WB_SERVICE (iface);
-  g_autoptr(GError) error = NULL;
-  g_autofree WbVmChange *list = NULL;
-  gsize n = 0;
-  gboolean ok;
-
-  list = wb_variant_to_vm_changes (changes, &n);
-  ok = wb_settings_modify_vm (self->settings, vm, list, n, &error);
-  return reply_empty (invocation, ok, error);
+  return reply_modify_vm (WB_SERVICE (iface), invocation, vm, changes);
 }
 
 static gboolean
@@ -583,13 +649,8 @@ handle_list_bridged_ifs (WbDBusEngine          *iface,
                          GDBusMethodInvocation *invocation)
 {
   g_autoptr(GPtrArray) hostifs = wb_host_ifs_list ();
-  GVariantBuilder builder;
 
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
-  for (guint i = 0; i < hostifs->len; i++)
-    g_variant_builder_add_value (&builder, wb_variant_from_host_if (g_ptr_array_index (hostifs, i)));
-  wb_dbus_engine_complete_list_bridged_ifs (iface, invocation, g_variant_builder_end (&builder));
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
+  return reply_dicts (invocation, hostifs, NULL, (ToVariantFunc) wb_variant_from_host_if);
 }
 
 static gboolean
@@ -598,15 +659,8 @@ handle_add_nat_network (WbDBusEngine          *iface,
                         const char            *name,
                         GVariant              *options)
 {
-  WbService *self = WB_SERVICE (iface);
-  g_autoptr(GError) error = NULL;
-  g_autofree WbOption *list = NULL;
-  gsize n = 0;
-  gboolean ok;
-
-  list = wb_variant_to_options (options, &n);
-  ok = wb_settings_add_nat_network (self->settings, name, list, n, &error);
-  return reply_empty (invocation, ok, error);
+  return reply_options_call (WB_SERVICE (iface), invocation,
+                             wb_settings_add_nat_network, name, options);
 }
 
 static gboolean
@@ -615,15 +669,8 @@ handle_modify_nat_network (WbDBusEngine          *iface,
                            const char            *name,
                            GVariant              *options)
 {
-  WbService *self = WB_SERVICE (iface);
-  g_autoptr(GError) error = NULL;
-  g_autofree WbOption *list = NULL;
-  gsize n = 0;
-  gboolean ok;
-
-  list = wb_variant_to_options (options, &n);
-  ok = wb_settings_modify_nat_network (self->settings, name, list, n, &error);
-  return reply_empty (invocation, ok, error);
+  return reply_options_call (WB_SERVICE (iface), invocation,
+                             wb_settings_modify_nat_network, name, options);
 }
 
 static gboolean
@@ -631,11 +678,7 @@ handle_remove_nat_network (WbDBusEngine          *iface,
                            GDBusMethodInvocation *invocation,
                            const char            *name)
 {
-  WbService *self = WB_SERVICE (iface);
-  g_autoptr(GError) error = NULL;
-  gboolean ok = wb_settings_remove_nat_network (self->settings, name, &error);
-
-  return reply_empty (invocation, ok, error);
+  return reply_name_call (WB_SERVICE (iface), invocation, wb_settings_remove_nat_network, name);
 }
 
 static gboolean
@@ -643,11 +686,7 @@ handle_start_nat_network (WbDBusEngine          *iface,
                           GDBusMethodInvocation *invocation,
                           const char            *name)
 {
-  WbService *self = WB_SERVICE (iface);
-  g_autoptr(GError) error = NULL;
-  gboolean ok = wb_settings_set_nat_network_running (self->settings, name, TRUE, &error);
-
-  return reply_empty (invocation, ok, error);
+  return reply_name_call (WB_SERVICE (iface), invocation, start_nat_network, name);
 }
 
 static gboolean
@@ -655,11 +694,7 @@ handle_stop_nat_network (WbDBusEngine          *iface,
                          GDBusMethodInvocation *invocation,
                          const char            *name)
 {
-  WbService *self = WB_SERVICE (iface);
-  g_autoptr(GError) error = NULL;
-  gboolean ok = wb_settings_set_nat_network_running (self->settings, name, FALSE, &error);
-
-  return reply_empty (invocation, ok, error);
+  return reply_name_call (WB_SERVICE (iface), invocation, stop_nat_network, name);
 }
 
 static gboolean
@@ -669,15 +704,8 @@ handle_list_nat_networks (WbDBusEngine          *iface,
   WbService *self = WB_SERVICE (iface);
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) nets = wb_store_list_nat_networks (wb_settings_get_store (self->settings), &error);
-  GVariantBuilder builder;
 
-  if (nets == NULL)
-    return reply_error (invocation, error);
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
-  for (guint i = 0; i < nets->len; i++)
-    g_variant_builder_add_value (&builder, wb_variant_from_nat_network (g_ptr_array_index (nets, i)));
-  wb_dbus_engine_complete_list_nat_networks (iface, invocation, g_variant_builder_end (&builder));
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
+  return reply_dicts (invocation, nets, error, (ToVariantFunc) wb_variant_from_nat_network);
 }
 
 static gboolean
@@ -699,11 +727,7 @@ handle_remove_host_only_if (WbDBusEngine          *iface,
                             GDBusMethodInvocation *invocation,
                             const char            *name)
 {
-  WbService *self = WB_SERVICE (iface);
-  g_autoptr(GError) error = NULL;
-  gboolean ok = wb_settings_remove_host_only_if (self->settings, name, &error);
-
-  return reply_empty (invocation, ok, error);
+  return reply_name_call (WB_SERVICE (iface), invocation, wb_settings_remove_host_only_if, name);
 }
 
 static gboolean
@@ -727,15 +751,8 @@ handle_list_host_only_ifs (WbDBusEngine          *iface,
   WbService *self = WB_SERVICE (iface);
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) hifs = wb_store_list_host_only_ifs (wb_settings_get_store (self->settings), &error);
-  GVariantBuilder builder;
 
-  if (hifs == NULL)
-    return reply_error (invocation, error);
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
-  for (guint i = 0; i < hifs->len; i++)
-    g_variant_builder_add_value (&builder, wb_variant_from_host_only_if (g_ptr_array_index (hifs, i)));
-  wb_dbus_engine_complete_list_host_only_ifs (iface, invocation, g_variant_builder_end (&builder));
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
+  return reply_dicts (invocation, hifs, error, (ToVariantFunc) wb_variant_from_host_only_if);
 }
 
 static gboolean
@@ -744,15 +761,8 @@ handle_add_dhcp_server (WbDBusEngine          *iface,
                         const char            *network,
                         GVariant              *options)
 {
-  WbService *self = WB_SERVICE (iface);
-  g_autoptr(GError) error = NULL;
-  g_autofree WbOption *list = NULL;
-  gsize n = 0;
-  gboolean ok;
-
-  list = wb_variant_to_options (options, &n);
-  ok = wb_settings_add_dhcp_server (self->settings, network, list, n, &error);
-  return reply_empty (invocation, ok, error);
+  return reply_options_call (WB_SERVICE (iface), invocation,
+                             wb_settings_add_dhcp_server, network, options);
 }
 
 static gboolean
@@ -761,15 +771,8 @@ handle_modify_dhcp_server (WbDBusEngine          *iface,
                            const char            *network,
                            GVariant              *options)
 {
-  WbService *self = WB_SERVICE (iface);
-  g_autoptr(GError) error = NULL;
-  g_autofree WbOption *list = NULL;
-  gsize n = 0;
-  gboolean ok;
-
-  list = wb_variant_to_options (options, &n);
-  ok = wb_settings_modify_dhcp_server (self->settings, network, list, n, &error);
-  return reply_empty (invocation, ok, error);
+  return reply_options_call (WB_SERVICE (iface), invocation,
+                             wb_settings_modify_dhcp_server, network, options);
 }
 
 static gboolean
@@ -777,11 +780,7 @@ handle_remove_dhcp_server (WbDBusEngine          *iface,
                            GDBusMethodInvocation *invocation,
                            const char            *network)
 {
-  WbService *self = WB_SERVICE (iface);
-  g_autoptr(GError) error = NULL;
-  gboolean ok = wb_settings_remove_dhcp_server (self->settings, network, &error);
-
-  return reply_empty (invocation, ok, error);
+  return reply_name_call (WB_SERVICE (iface), invocation, wb_settings_remove_dhcp_server, network);
 }
 
 static gboolean
@@ -791,15 +790,8 @@ handle_list_dhcp_servers (WbDBusEngine          *iface,
   WbService *self = WB_SERVICE (iface);
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) servers = wb_store_list_dhcp_servers (wb_settings_get_store (self->settings), &error);
-  GVariantBuilder builder;
 
-  if (servers == NULL)
-    return reply_error (invocation, error);
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
-  for (guint i = 0; i < servers->len; i++)
-    g_variant_builder_add_value (&builder, wb_variant_from_dhcp_server (g_ptr_array_index (servers, i)));
-  wb_dbus_engine_complete_list_dhcp_servers (iface, invocation, g_variant_builder_end (&builder));
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
+  return reply_dicts (invocation, servers, error, (ToVariantFunc) wb_variant_from_dhcp_server);
 }
 
 static void
