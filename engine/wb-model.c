@@ -1061,6 +1061,30 @@ vm_has_mac (const WbVm      *vm,
   return FALSE;
 }
 
+/* Adds or replaces the service on @port, keeping @services sorted. */
+static void
+services_set (GArray          *services,
+              guint16          port,
+              WbVmServiceKind  kind)
+{
+  WbVmService service = { port, kind };
+  guint i;
+
+  for (i = 0; i < services->len; i++)
+    {
+      WbVmService *it = &g_array_index (services, WbVmService, i);
+
+      if (it->port == port)
+        {
+          it->kind = kind;
+          return;
+        }
+      if (it->port > port)
+        break;
+    }
+  g_array_insert_val (services, i, service);
+}
+
 WbVm *
 wb_vm_new (const char *name)
 {
@@ -1074,7 +1098,12 @@ wb_vm_new (const char *name)
       wb_adapter_init (&vm->adapters[i], i + 1);
       while (vm_has_mac (vm, i, NULL, vm->adapters[i].mac))
         wb_mac_generate (vm->adapters[i].mac);
+      vm->guest[i].dhcp = TRUE;
     }
+  /* What every guest runs unless told otherwise (DESIGN.md §4). */
+  vm->services = g_array_new (FALSE, FALSE, sizeof (WbVmService));
+  services_set (vm->services, 22, WB_VM_SERVICE_SSH);
+  services_set (vm->services, 80, WB_VM_SERVICE_HTTP);
   return vm;
 }
 
@@ -1089,6 +1118,9 @@ wb_vm_copy (const WbVm *vm)
   copy->name = g_strdup (vm->name);
   for (i = 0; i < WB_MAX_ADAPTERS; i++)
     wb_adapter_copy_into (&copy->adapters[i], &vm->adapters[i]);
+  copy->services = g_array_new (FALSE, FALSE, sizeof (WbVmService));
+  if (vm->services != NULL)
+    g_array_append_vals (copy->services, vm->services->data, vm->services->len);
   return copy;
 }
 
@@ -1103,6 +1135,7 @@ wb_vm_free (WbVm *vm)
   g_free (vm->name);
   for (i = 0; i < WB_MAX_ADAPTERS; i++)
     wb_adapter_clear (&vm->adapters[i]);
+  g_clear_pointer (&vm->services, g_array_unref);
   g_free (vm);
 }
 
@@ -1447,6 +1480,246 @@ wb_vm_apply (WbVm        *vm,
       g_prefix_error (error, "--%s%u: ", key, slot);
       return FALSE;
     }
+  return TRUE;
+}
+
+/* --- guest settings ------------------------------------------------------ */
+
+static const NameValue service_kinds[] = {
+  { "ssh", WB_VM_SERVICE_SSH },
+  { "http", WB_VM_SERVICE_HTTP },
+  { "echo", WB_VM_SERVICE_ECHO },
+};
+
+const char *
+wb_vm_service_kind_to_string (WbVmServiceKind kind)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (service_kinds); i++)
+    if (service_kinds[i].value == (int) kind)
+      return service_kinds[i].name;
+  g_return_val_if_reached ("ssh");
+}
+
+static gboolean
+apply_guest_ip (const Option  *option,
+                gpointer       object,
+                gpointer       owner,
+                const char    *value,
+                GError       **error)
+{
+  WbGuestIfConfig *config = object;
+  g_auto(GStrv) parts = NULL;
+  guint32 address;
+  guint64 prefix;
+
+  if (g_ascii_strcasecmp (value, "dhcp") == 0)
+    {
+      config->dhcp = TRUE;
+      return TRUE;
+    }
+  parts = g_strsplit (value, "/", 2);
+  if (g_strv_length (parts) != 2 || !parse_decimal (parts[1], 32, &prefix)
+      || prefix < 1 || prefix > 30)
+    {
+      set_invalid (error, "guest address", value,
+                   "expected 'dhcp' or ADDRESS/PREFIX with a prefix from 1 to 30");
+      return FALSE;
+    }
+  if (!wb_ipv4_parse (parts[0], &address, error))
+    return FALSE;
+  {
+    guint32 host = address & ~wb_prefix_to_mask ((guint) prefix);
+
+    /* Neither the network's own address nor its broadcast address. */
+    if (host == 0 || host == ~wb_prefix_to_mask ((guint) prefix))
+      {
+        set_invalid (error, "guest address", value,
+                     "the network or broadcast address of its subnet");
+        return FALSE;
+      }
+  }
+  config->dhcp = FALSE;
+  config->address = address;
+  config->prefix = (guint) prefix;
+  return TRUE;
+}
+
+static gboolean
+apply_guest_gateway (const Option  *option,
+                     gpointer       object,
+                     gpointer       owner,
+                     const char    *value,
+                     GError       **error)
+{
+  WbGuestIfConfig *config = object;
+  guint32 gateway;
+
+  if (g_ascii_strcasecmp (value, "none") == 0)
+    gateway = 0;
+  else if (!wb_ipv4_parse (value, &gateway, error))
+    return FALSE;
+  config->gateway = gateway;
+  return TRUE;
+}
+
+static gboolean
+apply_guest_mtu (const Option  *option,
+                 gpointer       object,
+                 gpointer       owner,
+                 const char    *value,
+                 GError       **error)
+{
+  WbGuestIfConfig *config = object;
+  guint64 mtu;
+
+  if (!parse_decimal (value, 9000, &mtu) || mtu < 68)
+    {
+      set_invalid (error, "MTU", value, "expected a number from 68 to 9000");
+      return FALSE;
+    }
+  config->mtu = (guint) mtu;
+  return TRUE;
+}
+
+/* "tcp:PORT" -> PORT, and the rest after a further ':' in *rest. */
+static gboolean
+parse_service_port (const char   *value,
+                    guint16      *port,
+                    const char  **rest,
+                    GError      **error)
+{
+  g_auto(GStrv) parts = g_strsplit (value, ":", 3);
+  const char *end;
+
+  if (g_strv_length (parts) < 2 || g_ascii_strcasecmp (parts[0], "tcp") != 0)
+    {
+      set_invalid (error, "service", value, "expected tcp:PORT[:KIND]");
+      return FALSE;
+    }
+  if (!parse_port ("service port", parts[1], port, error))
+    return FALSE;
+  end = strchr (value, ':');
+  end = strchr (end + 1, ':');
+  *rest = end != NULL ? end + 1 : NULL;
+  return TRUE;
+}
+
+static gboolean
+apply_service (const Option  *option,
+               gpointer       object,
+               gpointer       owner,
+               const char    *value,
+               GError       **error)
+{
+  WbVm *vm = object;
+  const char *kind_text = NULL;
+  guint16 port;
+  int kind;
+
+  if (!parse_service_port (value, &port, &kind_text, error))
+    return FALSE;
+  if (kind_text == NULL
+      || !lookup_name (service_kinds, G_N_ELEMENTS (service_kinds), kind_text, &kind))
+    {
+      set_invalid (error, "service", value, "expected tcp:PORT:http, tcp:PORT:ssh or tcp:PORT:echo");
+      return FALSE;
+    }
+  services_set (vm->services, port, (WbVmServiceKind) kind);
+  return TRUE;
+}
+
+static gboolean
+apply_service_remove (const Option  *option,
+                      gpointer       object,
+                      gpointer       owner,
+                      const char    *value,
+                      GError       **error)
+{
+  WbVm *vm = object;
+  const char *rest = NULL;
+  guint16 port;
+
+  if (!parse_service_port (value, &port, &rest, error))
+    return FALSE;
+  for (guint i = 0; i < vm->services->len; i++)
+    if (g_array_index (vm->services, WbVmService, i).port == port)
+      {
+        g_array_remove_index (vm->services, i);
+        return TRUE;
+      }
+  g_set_error (error, WB_ERROR, WB_ERROR_NOT_FOUND, "No service on TCP port %u", port);
+  return FALSE;
+}
+
+/* Options of one interface (slot 1..8) and of the whole guest (slot 0). */
+static const Option guest_if_options[] = {
+  { "guestip", apply_guest_ip },
+  { "guestgateway", apply_guest_gateway },
+  { "guestmtu", apply_guest_mtu },
+  { "masquerade", apply_bool, G_STRUCT_OFFSET (WbGuestIfConfig, masquerade) },
+};
+
+static const Option guest_options[] = {
+  { "ipforward", apply_bool, G_STRUCT_OFFSET (WbVm, ip_forward), NULL, FALSE, "ip-forward" },
+  { "service", apply_service },
+  { "serviceremove", apply_service_remove, 0, NULL, FALSE, "service" },
+};
+
+gboolean
+wb_vm_apply_guest (WbVm        *vm,
+                   const char  *key,
+                   guint        slot,
+                   const char  *value,
+                   GError     **error)
+{
+  const Option *option;
+  g_autoptr(WbVm) work = NULL;
+
+  g_return_val_if_fail (vm != NULL, FALSE);
+  g_return_val_if_fail (value != NULL, FALSE);
+
+  /* Work on a copy: a handler may fail after a partial change. */
+  work = wb_vm_copy (vm);
+  if ((option = find_option (guest_options, G_N_ELEMENTS (guest_options), key)) != NULL)
+    {
+      if (slot != 0)
+        {
+          set_unknown_option (error, key, "N");
+          return FALSE;
+        }
+      if (!option->apply (option, work, NULL, value, error))
+        {
+          g_prefix_error (error, "--%s: ", option->spelling != NULL ? option->spelling : key);
+          return FALSE;
+        }
+    }
+  else if ((option = find_option (guest_if_options, G_N_ELEMENTS (guest_if_options), key)) != NULL)
+    {
+      if (slot < 1 || slot > WB_MAX_ADAPTERS)
+        {
+          g_set_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT,
+                       "Invalid NIC number %u in '--%s%u': must be 1 to %u",
+                       slot, key, slot, WB_MAX_ADAPTERS);
+          return FALSE;
+        }
+      if (!option->apply (option, &work->guest[slot - 1], work, value, error))
+        {
+          g_prefix_error (error, "--%s%u: ", key, slot);
+          return FALSE;
+        }
+    }
+  else
+    {
+      g_autofree char *slot_text = slot != 0 ? g_strdup_printf ("%u", slot) : g_strdup ("");
+
+      set_unknown_option (error, key, slot_text);
+      return FALSE;
+    }
+
+  memcpy (vm->guest, work->guest, sizeof vm->guest);
+  vm->ip_forward = work->ip_forward;
+  g_array_set_size (vm->services, 0);
+  g_array_append_vals (vm->services, work->services->data, work->services->len);
   return TRUE;
 }
 

@@ -106,6 +106,31 @@ typedef struct
   GPtrArray    *nat_rules;    /* WbNatRule*, in the order added */
 } WbAdapter;
 
+/* What a real VM's operating system would hold for one interface
+ * (DESIGN.md §4 "Guest settings"). */
+typedef struct
+{
+  gboolean   dhcp;            /* TRUE (the default): address by DHCP */
+  guint32    address;         /* static address (host order) when !dhcp */
+  guint      prefix;          /* static prefix length when !dhcp */
+  guint32    gateway;         /* static default gateway; 0 = none */
+  guint      mtu;             /* 0 = 1500 */
+  gboolean   masquerade;      /* source NAT of forwarded traffic leaving here */
+} WbGuestIfConfig;
+
+typedef enum
+{
+  WB_VM_SERVICE_SSH,
+  WB_VM_SERVICE_HTTP,
+  WB_VM_SERVICE_ECHO,
+} WbVmServiceKind;
+
+typedef struct
+{
+  guint16          port;
+  WbVmServiceKind  kind;
+} WbVmService;
+
 typedef struct
 {
   gint64     id;              /* store row id; 0 before it is stored */
@@ -114,6 +139,10 @@ typedef struct
   gboolean   registered;
   gboolean   running;
   WbAdapter  adapters[WB_MAX_ADAPTERS];   /* adapters[i].slot == i + 1 */
+  /* Guest settings: per adapter (same index), then the whole guest. */
+  WbGuestIfConfig guest[WB_MAX_ADAPTERS];
+  gboolean   ip_forward;
+  GArray    *services;        /* WbVmService, sorted by port; default ssh:22, http:80 */
 } WbVm;
 
 typedef struct
@@ -283,6 +312,24 @@ gboolean     wb_vm_apply                 (WbVm          *vm,
                                           guint          slot,
                                           const char    *value,
                                           GError       **error);
+
+/*
+ * Apply one guestconfig change (`wirebox-manage guestconfig VM ...`), like
+ * wb_vm_apply. Keys (dashes removed, slot split off as for modifyvm):
+ *   guestip     "dhcp" | "A.B.C.D/P"        (slot 1..8)
+ *   guestgateway "A.B.C.D" | "none"          (slot 1..8)
+ *   guestmtu    68..9000                    (slot 1..8)
+ *   masquerade  on|off                      (slot 1..8)
+ *   ipforward   on|off                      (slot 0: no slot)
+ *   service     "tcp:PORT:http|ssh|echo"    (slot 0; adds or replaces)
+ *   serviceremove "tcp:PORT"                (slot 0; NOT_FOUND if absent)
+ */
+gboolean     wb_vm_apply_guest           (WbVm          *vm,
+                                          const char    *key,
+                                          guint          slot,
+                                          const char    *value,
+                                          GError       **error);
+const char  *wb_vm_service_kind_to_string (WbVmServiceKind kind);  /* "ssh" */
 
 /* The lowest natnet for the adapter ("10.0.2.0/24" for slot 1) when
  * adapter->natnet is "". */

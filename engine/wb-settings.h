@@ -74,6 +74,20 @@ gboolean      wb_settings_modify_vm      (WbSettings    *self,
                                           gsize          n_changes,
                                           GError       **error);
 
+/* As wb_settings_modify_vm, for a running VM: the runtime's controlvm path,
+ * after it applied the change live. */
+gboolean      wb_settings_modify_running_vm (WbSettings       *self,
+                                             const char       *name_or_uuid,
+                                             const WbVmChange *changes,
+                                             gsize             n_changes,
+                                             GError          **error);
+/* guestconfig: wb_vm_apply_guest for each change, all or nothing. */
+gboolean      wb_settings_configure_guest   (WbSettings       *self,
+                                             const char       *name_or_uuid,
+                                             const WbVmChange *changes,
+                                             gsize             n_changes,
+                                             GError          **error);
+
 gboolean      wb_settings_add_nat_network    (WbSettings *self,
                                               const char *name,
                                               const WbOption *options,
