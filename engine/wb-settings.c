@@ -5,7 +5,9 @@
  * (MAC uniqueness, a host-only interface behind a DHCP server); save;
  * COMMIT; and only then a signal. Any failure rolls the transaction back, so
  * a change list is stored whole or not at all. Each public function opens
- * and closes the transaction around a static helper that does the work.
+ * and closes the transaction around a static helper that does the work;
+ * for NAT networks, host-only interfaces and DHCP servers that skeleton is
+ * written once (add_object(), change_object(), remove_object()).
  */
 #include "wb-settings.h"
 
@@ -94,46 +96,6 @@ replace_str (char       **field,
   *field = value;
 }
 
-typedef gboolean (*ApplyFunc) (gpointer     object,
-                               const char  *key,
-                               const char  *value,
-                               GError     **error);
-
-/* Applies @options in order; the first failure stops. */
-static gboolean
-apply_options (gpointer         object,
-               ApplyFunc        apply,
-               const WbOption  *options,
-               gsize            n_options,
-               GError         **error)
-{
-  for (gsize i = 0; i < n_options; i++)
-    {
-      if (!apply (object, options[i].key, options[i].value, error))
-        return FALSE;
-    }
-
-  return TRUE;
-}
-
-static gboolean
-nat_network_apply_cb (gpointer     net,
-                      const char  *key,
-                      const char  *value,
-                      GError     **error)
-{
-  return wb_nat_network_apply (net, key, value, error);
-}
-
-static gboolean
-dhcp_server_apply_cb (gpointer     server,
-                      const char  *key,
-                      const char  *value,
-                      GError     **error)
-{
-  return wb_dhcp_server_apply (server, key, value, error);
-}
-
 /* Deletes the DHCP server of @network_name if there is one. */
 static gboolean
 delete_dhcp_server_if_any (WbSettings  *self,
@@ -146,6 +108,248 @@ delete_dhcp_server_if_any (WbSettings  *self,
   *deleted = wb_store_delete_dhcp_server (self->store, network_name,
                                           &local_error);
   return *deleted || lookup_missed (&local_error, error);
+}
+
+/* --- named objects ------------------------------------------------------ */
+
+/*
+ * NAT networks, host-only interfaces and DHCP servers are named objects
+ * whose model and store functions have the same shapes, so one table per
+ * kind lets one skeleton add, change and remove them all. The casts in the
+ * tables only turn the object pointer into a gpointer.
+ */
+typedef gpointer (*LoadFunc)   (WbStore        *store,
+                                const char     *name,
+                                GError        **error);
+typedef gpointer (*CreateFunc) (const char     *name);
+typedef gboolean (*ApplyFunc)  (gpointer        object,
+                                const char     *key,
+                                const char     *value,
+                                GError        **error);
+typedef gboolean (*CheckFunc)  (gconstpointer   object,
+                                GError        **error);
+typedef gboolean (*SaveFunc)   (WbStore        *store,
+                                gconstpointer   object,
+                                GError        **error);
+typedef gboolean (*DeleteFunc) (WbStore        *store,
+                                const char     *name,
+                                GError        **error);
+/* A check of @name against other objects, inside the transaction. */
+typedef gboolean (*NameCheckFunc) (WbSettings  *self,
+                                   const char  *name,
+                                   GError     **error);
+
+typedef struct
+{
+  WbObjectKind    kind;
+  LoadFunc        load;
+  SaveFunc        update;
+  DeleteFunc      delete;
+  NameCheckFunc   check_remove;  /* may be NULL */
+  GDestroyNotify  free_func;
+  /* Only for the kinds that add_object() makes: */
+  const char     *noun;          /* "<noun> '<name>' already exists" */
+  CreateFunc      create;
+  ApplyFunc       apply;
+  CheckFunc       validate;      /* the whole object; may be NULL */
+  SaveFunc        insert;
+  NameCheckFunc   check_add;     /* may be NULL */
+} ObjectOps;
+
+/* EXISTS when an object of the kind is named @name. */
+static gboolean
+check_name_free (WbSettings       *self,
+                 const ObjectOps  *ops,
+                 const char       *name,
+                 GError          **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  gpointer existing = ops->load (self->store, name, &local_error);
+
+  if (existing != NULL)
+    {
+      ops->free_func (existing);
+      g_set_error (error, WB_ERROR, WB_ERROR_EXISTS,
+                   "%s '%s' already exists", ops->noun, name);
+      return FALSE;
+    }
+
+  return lookup_missed (&local_error, error);
+}
+
+/* Applies @options in order (the first failure stops), then checks the
+ * object whole. */
+static gboolean
+apply_options (const ObjectOps  *ops,
+               gpointer          object,
+               const WbOption   *options,
+               gsize             n_options,
+               GError          **error)
+{
+  for (gsize i = 0; i < n_options; i++)
+    {
+      if (!ops->apply (object, options[i].key, options[i].value, error))
+        return FALSE;
+    }
+
+  return ops->validate == NULL || ops->validate (object, error);
+}
+
+static gboolean
+insert_object (WbSettings       *self,
+               const ObjectOps  *ops,
+               const char       *name,
+               const WbOption   *options,
+               gsize             n_options,
+               GError          **error)
+{
+  gpointer object;
+  gboolean ok;
+
+  if (!check_name_free (self, ops, name, error) ||
+      (ops->check_add != NULL && !ops->check_add (self, name, error)))
+    return FALSE;
+
+  object = ops->create (name);
+  ok = apply_options (ops, object, options, n_options, error) &&
+       ops->insert (self->store, object, error);
+  ops->free_func (object);
+  return ok;
+}
+
+/* A new object @name with @options, stored whole; then "added". */
+static gboolean
+add_object (WbSettings       *self,
+            const ObjectOps  *ops,
+            const char       *name,
+            const WbOption   *options,
+            gsize             n_options,
+            GError          **error)
+{
+  if (!wb_store_begin (self->store, error) ||
+      !finish (self,
+               insert_object (self, ops, name, options, n_options, error),
+               error))
+    return FALSE;
+
+  emit (self, SIGNAL_ADDED, ops->kind, name);
+  return TRUE;
+}
+
+/* Changes @object in memory; a failure drops it unsaved. */
+typedef gboolean (*EditFunc) (gpointer        object,
+                              gconstpointer   data,
+                              GError        **error);
+
+static gboolean
+update_object (WbSettings       *self,
+               const ObjectOps  *ops,
+               const char       *name,
+               EditFunc          edit,
+               gconstpointer     data,
+               GError          **error)
+{
+  gpointer object = ops->load (self->store, name, error);
+  gboolean ok;
+
+  if (object == NULL)
+    return FALSE;
+
+  ok = edit == NULL ||
+       (edit (object, data, error) && ops->update (self->store, object, error));
+  ops->free_func (object);
+  return ok;
+}
+
+/* Loads @name, changes it with @edit and stores it; then "changed". With
+ * @edit NULL only checks that @name exists, and tells nobody. */
+static gboolean
+change_object (WbSettings       *self,
+               const ObjectOps  *ops,
+               const char       *name,
+               EditFunc          edit,
+               gconstpointer     data,
+               GError          **error)
+{
+  if (!wb_store_begin (self->store, error) ||
+      !finish (self, update_object (self, ops, name, edit, data, error),
+               error))
+    return FALSE;
+
+  if (edit != NULL)
+    emit (self, SIGNAL_CHANGED, ops->kind, name);
+  return TRUE;
+}
+
+typedef struct
+{
+  const ObjectOps *ops;
+  const WbOption  *options;
+  gsize            n_options;
+} OptionList;
+
+static gboolean
+edit_apply_options (gpointer        object,
+                    gconstpointer   data,
+                    GError        **error)
+{
+  const OptionList *list = data;
+
+  return apply_options (list->ops, object, list->options, list->n_options,
+                        error);
+}
+
+static gboolean
+modify_object (WbSettings       *self,
+               const ObjectOps  *ops,
+               const char       *name,
+               const WbOption   *options,
+               gsize             n_options,
+               GError          **error)
+{
+  const OptionList list = { ops, options, n_options };
+
+  return change_object (self, ops, name,
+                        n_options > 0 ? edit_apply_options : NULL, &list,
+                        error);
+}
+
+static gboolean
+delete_object (WbSettings       *self,
+               const ObjectOps  *ops,
+               const char       *name,
+               const char       *dhcp_network,
+               gboolean         *dhcp_removed,
+               GError          **error)
+{
+  return (ops->check_remove == NULL || ops->check_remove (self, name, error)) &&
+         ops->delete (self->store, name, error) &&
+         (dhcp_network == NULL ||
+          delete_dhcp_server_if_any (self, dhcp_network, dhcp_removed, error));
+}
+
+/* Deletes @name and, unless @dhcp_network is NULL, the DHCP server of that
+ * network if there is one; then "removed" for each. */
+static gboolean
+remove_object (WbSettings       *self,
+               const ObjectOps  *ops,
+               const char       *name,
+               const char       *dhcp_network,
+               GError          **error)
+{
+  gboolean dhcp_removed = FALSE;
+
+  if (!wb_store_begin (self->store, error) ||
+      !finish (self,
+               delete_object (self, ops, name, dhcp_network, &dhcp_removed,
+                              error),
+               error))
+    return FALSE;
+
+  emit (self, SIGNAL_REMOVED, ops->kind, name);
+  if (dhcp_removed)
+    emit (self, SIGNAL_REMOVED, WB_OBJECT_DHCP_SERVER, dhcp_network);
+  return TRUE;
 }
 
 /* --- VMs ---------------------------------------------------------------- */
@@ -178,6 +382,25 @@ load_registered_vm (WbSettings  *self,
     }
 
   vm->running = is_running (self, vm);
+  return g_steal_pointer (&vm);
+}
+
+/* A registered VM that is not running: BUSY, with @advice, when it is. */
+static WbVm *
+load_stopped_vm (WbSettings  *self,
+                 const char  *name_or_uuid,
+                 const char  *advice,
+                 GError     **error)
+{
+  g_autoptr(WbVm) vm = load_registered_vm (self, name_or_uuid, error);
+
+  if (vm != NULL && vm->running)
+    {
+      g_set_error (error, WB_ERROR, WB_ERROR_BUSY,
+                   "Machine '%s' is running: %s", vm->name, advice);
+      return NULL;
+    }
+
   return g_steal_pointer (&vm);
 }
 
@@ -300,19 +523,10 @@ delete_vm (WbSettings  *self,
            const char  *name_or_uuid,
            GError     **error)
 {
-  g_autoptr(WbVm) vm = load_registered_vm (self, name_or_uuid, error);
+  g_autoptr(WbVm) vm = load_stopped_vm (self, name_or_uuid,
+                                        "power it off first", error);
 
-  if (vm == NULL)
-    return NULL;
-
-  if (vm->running)
-    {
-      g_set_error (error, WB_ERROR, WB_ERROR_BUSY,
-                   "Machine '%s' is running: power it off first", vm->name);
-      return NULL;
-    }
-
-  if (!wb_store_delete_vm (self->store, vm->id, error))
+  if (vm == NULL || !wb_store_delete_vm (self->store, vm->id, error))
     return NULL;
 
   return g_steal_pointer (&vm->uuid);
@@ -357,18 +571,11 @@ modify_vm (WbSettings        *self,
            gsize              n_changes,
            GError           **error)
 {
-  g_autoptr(WbVm) vm = load_registered_vm (self, name_or_uuid, error);
+  g_autoptr(WbVm) vm = load_stopped_vm (self, name_or_uuid,
+                                        "change it with 'controlvm'", error);
 
   if (vm == NULL)
     return NULL;
-
-  if (vm->running)
-    {
-      g_set_error (error, WB_ERROR, WB_ERROR_BUSY,
-                   "Machine '%s' is running: change it with 'controlvm'",
-                   vm->name);
-      return NULL;
-    }
 
   if (n_changes == 0)
     return g_steal_pointer (&vm);
@@ -415,6 +622,21 @@ wb_settings_modify_vm (WbSettings        *self,
 
 /* --- NAT networks ------------------------------------------------------- */
 
+static const ObjectOps nat_network_ops = {
+  .kind = WB_OBJECT_NAT_NETWORK,
+  .load = (LoadFunc) wb_store_load_nat_network,
+  .update = (SaveFunc) wb_store_update_nat_network,
+  .delete = wb_store_delete_nat_network,
+  .free_func = (GDestroyNotify) wb_nat_network_free,
+  .noun = "NAT network",
+  .create = (CreateFunc) wb_nat_network_new,
+  .apply = (ApplyFunc) wb_nat_network_apply,
+  /* No .validate: the model checks loopback offsets against the network
+   * both ways (--network after --loopback-4 and before), so the result of
+   * the options is whole. */
+  .insert = (SaveFunc) wb_store_insert_nat_network,
+};
+
 static gboolean
 has_option (const WbOption *options,
             gsize           n_options,
@@ -427,34 +649,6 @@ has_option (const WbOption *options,
     }
 
   return FALSE;
-}
-
-static gboolean
-add_nat_network (WbSettings      *self,
-                 const char      *name,
-                 const WbOption  *options,
-                 gsize            n_options,
-                 GError         **error)
-{
-  g_autoptr(GError) local_error = NULL;
-  g_autoptr(WbNatNetwork) existing = NULL;
-  g_autoptr(WbNatNetwork) net = NULL;
-
-  existing = wb_store_load_nat_network (self->store, name, &local_error);
-  if (existing != NULL)
-    {
-      g_set_error (error, WB_ERROR, WB_ERROR_EXISTS,
-                   "NAT network '%s' already exists", name);
-      return FALSE;
-    }
-  if (!lookup_missed (&local_error, error))
-    return FALSE;
-
-  /* The model checks loopback offsets against the network both ways
-   * (--network after --loopback-4 and before), so the result is whole. */
-  net = wb_nat_network_new (name);
-  return apply_options (net, nat_network_apply_cb, options, n_options, error) &&
-         wb_store_insert_nat_network (self->store, net, error);
 }
 
 gboolean
@@ -477,32 +671,7 @@ wb_settings_add_nat_network (WbSettings      *self,
       return FALSE;
     }
 
-  if (!wb_store_begin (self->store, error) ||
-      !finish (self, add_nat_network (self, name, options, n_options, error),
-               error))
-    return FALSE;
-
-  emit (self, SIGNAL_ADDED, WB_OBJECT_NAT_NETWORK, name);
-  return TRUE;
-}
-
-static gboolean
-modify_nat_network (WbSettings      *self,
-                    const char      *name,
-                    const WbOption  *options,
-                    gsize            n_options,
-                    GError         **error)
-{
-  g_autoptr(WbNatNetwork) net = wb_store_load_nat_network (self->store, name,
-                                                           error);
-
-  if (net == NULL)
-    return FALSE;
-  if (n_options == 0)
-    return TRUE;
-
-  return apply_options (net, nat_network_apply_cb, options, n_options, error) &&
-         wb_store_update_nat_network (self->store, net, error);
+  return add_object (self, &nat_network_ops, name, options, n_options, error);
 }
 
 gboolean
@@ -516,65 +685,35 @@ wb_settings_modify_nat_network (WbSettings      *self,
   g_return_val_if_fail (name != NULL, FALSE);
   g_return_val_if_fail (options != NULL || n_options == 0, FALSE);
 
-  if (!wb_store_begin (self->store, error) ||
-      !finish (self, modify_nat_network (self, name, options, n_options, error),
-               error))
-    return FALSE;
-
-  if (n_options > 0)
-    emit (self, SIGNAL_CHANGED, WB_OBJECT_NAT_NETWORK, name);
-  return TRUE;
+  return modify_object (self, &nat_network_ops, name, options, n_options,
+                        error);
 }
 
 /* Removes the network and the DHCP server named after it, if any. */
-static gboolean
-remove_nat_network (WbSettings  *self,
-                    const char  *name,
-                    gboolean    *dhcp_removed,
-                    GError     **error)
-{
-  return wb_store_delete_nat_network (self->store, name, error) &&
-         delete_dhcp_server_if_any (self, name, dhcp_removed, error);
-}
-
 gboolean
 wb_settings_remove_nat_network (WbSettings  *self,
                                 const char  *name,
                                 GError     **error)
 {
-  gboolean dhcp_removed = FALSE;
-
   g_return_val_if_fail (WB_IS_SETTINGS (self), FALSE);
   g_return_val_if_fail (name != NULL, FALSE);
 
-  if (!wb_store_begin (self->store, error) ||
-      !finish (self, remove_nat_network (self, name, &dhcp_removed, error),
-               error))
-    return FALSE;
-
-  emit (self, SIGNAL_REMOVED, WB_OBJECT_NAT_NETWORK, name);
-  if (dhcp_removed)
-    emit (self, SIGNAL_REMOVED, WB_OBJECT_DHCP_SERVER, name);
-  return TRUE;
+  return remove_object (self, &nat_network_ops, name, name, error);
 }
 
 static gboolean
-set_nat_network_running (WbSettings  *self,
-                         const char  *name,
-                         gboolean     running,
-                         GError     **error)
+edit_nat_network_running (gpointer        object,
+                          gconstpointer   data,
+                          GError        **error)
 {
-  g_autoptr(WbNatNetwork) net = wb_store_load_nat_network (self->store, name,
-                                                           error);
+  WbNatNetwork *net = object;
+  const gboolean *running = data;
 
-  if (net == NULL)
-    return FALSE;
-
-  net->running = running;
+  net->running = *running;
   /* natnetwork start enables a disabled network; stop leaves it enabled. */
-  if (running)
+  if (*running)
     net->enabled = TRUE;
-  return wb_store_update_nat_network (self->store, net, error);
+  return TRUE;
 }
 
 gboolean
@@ -586,13 +725,8 @@ wb_settings_set_nat_network_running (WbSettings  *self,
   g_return_val_if_fail (WB_IS_SETTINGS (self), FALSE);
   g_return_val_if_fail (name != NULL, FALSE);
 
-  if (!wb_store_begin (self->store, error) ||
-      !finish (self, set_nat_network_running (self, name, running, error),
-               error))
-    return FALSE;
-
-  emit (self, SIGNAL_CHANGED, WB_OBJECT_NAT_NETWORK, name);
-  return TRUE;
+  return change_object (self, &nat_network_ops, name,
+                        edit_nat_network_running, &running, error);
 }
 
 /* --- host-only interfaces ----------------------------------------------- */
@@ -678,14 +812,20 @@ wb_settings_create_host_only_if (WbSettings  *self,
   return g_steal_pointer (&hif->name);
 }
 
-/* BUSY when an enabled host-only adapter of a running VM uses @name. */
+/* Only an existing interface can go, and not while an enabled host-only
+ * adapter of a running VM uses it (BUSY). */
 static gboolean
-check_host_only_if_unused (WbSettings  *self,
-                           const char  *name,
-                           GError     **error)
+check_host_only_if_removable (WbSettings  *self,
+                              const char  *name,
+                              GError     **error)
 {
+  g_autoptr(WbHostOnlyIf) hif = wb_store_load_host_only_if (self->store, name,
+                                                            error);
   GHashTableIter iter;
   gpointer uuid;
+
+  if (hif == NULL)
+    return FALSE;
 
   g_hash_table_iter_init (&iter, self->running);
   while (g_hash_table_iter_next (&iter, &uuid, NULL))
@@ -720,21 +860,15 @@ check_host_only_if_unused (WbSettings  *self,
   return TRUE;
 }
 
-static gboolean
-remove_host_only_if (WbSettings  *self,
-                     const char  *name,
-                     const char  *network_name,
-                     gboolean    *dhcp_removed,
-                     GError     **error)
-{
-  g_autoptr(WbHostOnlyIf) hif = wb_store_load_host_only_if (self->store, name,
-                                                            error);
-
-  return hif != NULL &&
-         check_host_only_if_unused (self, name, error) &&
-         wb_store_delete_host_only_if (self->store, name, error) &&
-         delete_dhcp_server_if_any (self, network_name, dhcp_removed, error);
-}
+/* Created by create_host_only_if(), not by add_object(). */
+static const ObjectOps host_only_if_ops = {
+  .kind = WB_OBJECT_HOST_ONLY_IF,
+  .load = (LoadFunc) wb_store_load_host_only_if,
+  .update = (SaveFunc) wb_store_update_host_only_if,
+  .delete = wb_store_delete_host_only_if,
+  .check_remove = check_host_only_if_removable,
+  .free_func = (GDestroyNotify) wb_host_only_if_free,
+};
 
 gboolean
 wb_settings_remove_host_only_if (WbSettings  *self,
@@ -742,43 +876,34 @@ wb_settings_remove_host_only_if (WbSettings  *self,
                                  GError     **error)
 {
   g_autofree char *network_name = NULL;
-  gboolean dhcp_removed = FALSE;
 
   g_return_val_if_fail (WB_IS_SETTINGS (self), FALSE);
   g_return_val_if_fail (name != NULL, FALSE);
 
   network_name = wb_host_only_network_name (name);
-  if (!wb_store_begin (self->store, error) ||
-      !finish (self,
-               remove_host_only_if (self, name, network_name, &dhcp_removed,
-                                    error),
-               error))
-    return FALSE;
-
-  emit (self, SIGNAL_REMOVED, WB_OBJECT_HOST_ONLY_IF, name);
-  if (dhcp_removed)
-    emit (self, SIGNAL_REMOVED, WB_OBJECT_DHCP_SERVER, network_name);
-  return TRUE;
+  return remove_object (self, &host_only_if_ops, name, network_name, error);
 }
 
-static gboolean
-configure_host_only_if (WbSettings  *self,
-                        const char  *name,
-                        guint32      ip,
-                        guint        prefix,
-                        GError     **error)
+typedef struct
 {
-  g_autoptr(WbHostOnlyIf) hif = wb_store_load_host_only_if (self->store, name,
-                                                            error);
+  guint32 ip;
+  guint   prefix;
+} HostAddress;
 
-  if (hif == NULL)
-    return FALSE;
+static gboolean
+edit_host_only_if_address (gpointer        object,
+                           gconstpointer   data,
+                           GError        **error)
+{
+  WbHostOnlyIf *hif = object;
+  const HostAddress *address = data;
 
-  replace_str (&hif->ip, wb_ipv4_to_string (ip));
-  replace_str (&hif->netmask, wb_ipv4_to_string (wb_prefix_to_mask (prefix)));
+  replace_str (&hif->ip, wb_ipv4_to_string (address->ip));
+  replace_str (&hif->netmask,
+               wb_ipv4_to_string (wb_prefix_to_mask (address->prefix)));
   /* A static address replaces a DHCP-configured interface. */
   hif->dhcp = FALSE;
-  return wb_store_update_host_only_if (self->store, hif, error);
+  return TRUE;
 }
 
 gboolean
@@ -788,8 +913,7 @@ wb_settings_configure_host_only_if (WbSettings  *self,
                                     const char  *netmask,
                                     GError     **error)
 {
-  guint32 address;
-  guint prefix;
+  HostAddress address;
 
   g_return_val_if_fail (WB_IS_SETTINGS (self), FALSE);
   g_return_val_if_fail (name != NULL, FALSE);
@@ -798,17 +922,12 @@ wb_settings_configure_host_only_if (WbSettings  *self,
   if (netmask == NULL || *netmask == '\0')
     netmask = "255.255.255.0";
 
-  if (!wb_ipv4_parse (ip != NULL ? ip : "", &address, error) ||
-      !wb_netmask_parse (netmask, &prefix, error))
+  if (!wb_ipv4_parse (ip != NULL ? ip : "", &address.ip, error) ||
+      !wb_netmask_parse (netmask, &address.prefix, error))
     return FALSE;
 
-  if (!wb_store_begin (self->store, error) ||
-      !finish (self, configure_host_only_if (self, name, address, prefix, error),
-               error))
-    return FALSE;
-
-  emit (self, SIGNAL_CHANGED, WB_OBJECT_HOST_ONLY_IF, name);
-  return TRUE;
+  return change_object (self, &host_only_if_ops, name,
+                        edit_host_only_if_address, &address, error);
 }
 
 /* --- DHCP servers ------------------------------------------------------- */
@@ -830,37 +949,29 @@ check_dhcp_network (WbSettings  *self,
   return hif != NULL;
 }
 
-static gboolean
-add_dhcp_server (WbSettings      *self,
-                 const char      *network_name,
-                 const WbOption  *options,
-                 gsize            n_options,
-                 GError         **error)
+/* dhcpserver add without --enable makes a disabled server. */
+static gpointer
+new_dhcp_server (const char *network_name)
 {
-  g_autoptr(GError) local_error = NULL;
-  g_autoptr(WbDhcpServer) existing = NULL;
-  g_autoptr(WbDhcpServer) server = NULL;
+  WbDhcpServer *server = wb_dhcp_server_new (network_name);
 
-  existing = wb_store_load_dhcp_server (self->store, network_name,
-                                        &local_error);
-  if (existing != NULL)
-    {
-      g_set_error (error, WB_ERROR, WB_ERROR_EXISTS,
-                   "DHCP server for network '%s' already exists", network_name);
-      return FALSE;
-    }
-  if (!lookup_missed (&local_error, error) ||
-      !check_dhcp_network (self, network_name, error))
-    return FALSE;
-
-  server = wb_dhcp_server_new (network_name);
-  /* dhcpserver add without --enable makes a disabled server. */
   server->enabled = FALSE;
-  return apply_options (server, dhcp_server_apply_cb, options, n_options,
-                        error) &&
-         wb_dhcp_server_validate (server, error) &&
-         wb_store_insert_dhcp_server (self->store, server, error);
+  return server;
 }
+
+static const ObjectOps dhcp_server_ops = {
+  .kind = WB_OBJECT_DHCP_SERVER,
+  .load = (LoadFunc) wb_store_load_dhcp_server,
+  .update = (SaveFunc) wb_store_update_dhcp_server,
+  .delete = wb_store_delete_dhcp_server,
+  .free_func = (GDestroyNotify) wb_dhcp_server_free,
+  .noun = "DHCP server for network",
+  .create = new_dhcp_server,
+  .apply = (ApplyFunc) wb_dhcp_server_apply,
+  .validate = (CheckFunc) wb_dhcp_server_validate,
+  .insert = (SaveFunc) wb_store_insert_dhcp_server,
+  .check_add = check_dhcp_network,
+};
 
 gboolean
 wb_settings_add_dhcp_server (WbSettings      *self,
@@ -872,37 +983,11 @@ wb_settings_add_dhcp_server (WbSettings      *self,
   g_return_val_if_fail (WB_IS_SETTINGS (self), FALSE);
   g_return_val_if_fail (options != NULL || n_options == 0, FALSE);
 
-  if (!wb_name_validate ("Network name", network_name, WB_NAME_MAX, error) ||
-      !wb_store_begin (self->store, error) ||
-      !finish (self,
-               add_dhcp_server (self, network_name, options, n_options, error),
-               error))
+  if (!wb_name_validate ("Network name", network_name, WB_NAME_MAX, error))
     return FALSE;
 
-  emit (self, SIGNAL_ADDED, WB_OBJECT_DHCP_SERVER, network_name);
-  return TRUE;
-}
-
-static gboolean
-modify_dhcp_server (WbSettings      *self,
-                    const char      *network_name,
-                    const WbOption  *options,
-                    gsize            n_options,
-                    GError         **error)
-{
-  g_autoptr(WbDhcpServer) server = wb_store_load_dhcp_server (self->store,
-                                                              network_name,
-                                                              error);
-
-  if (server == NULL)
-    return FALSE;
-  if (n_options == 0)
-    return TRUE;
-
-  return apply_options (server, dhcp_server_apply_cb, options, n_options,
-                        error) &&
-         wb_dhcp_server_validate (server, error) &&
-         wb_store_update_dhcp_server (self->store, server, error);
+  return add_object (self, &dhcp_server_ops, network_name, options, n_options,
+                     error);
 }
 
 gboolean
@@ -916,16 +1001,8 @@ wb_settings_modify_dhcp_server (WbSettings      *self,
   g_return_val_if_fail (network_name != NULL, FALSE);
   g_return_val_if_fail (options != NULL || n_options == 0, FALSE);
 
-  if (!wb_store_begin (self->store, error) ||
-      !finish (self,
-               modify_dhcp_server (self, network_name, options, n_options,
-                                   error),
-               error))
-    return FALSE;
-
-  if (n_options > 0)
-    emit (self, SIGNAL_CHANGED, WB_OBJECT_DHCP_SERVER, network_name);
-  return TRUE;
+  return modify_object (self, &dhcp_server_ops, network_name, options,
+                        n_options, error);
 }
 
 gboolean
@@ -936,14 +1013,7 @@ wb_settings_remove_dhcp_server (WbSettings  *self,
   g_return_val_if_fail (WB_IS_SETTINGS (self), FALSE);
   g_return_val_if_fail (network_name != NULL, FALSE);
 
-  if (!wb_store_begin (self->store, error) ||
-      !finish (self,
-               wb_store_delete_dhcp_server (self->store, network_name, error),
-               error))
-    return FALSE;
-
-  emit (self, SIGNAL_REMOVED, WB_OBJECT_DHCP_SERVER, network_name);
-  return TRUE;
+  return remove_object (self, &dhcp_server_ops, network_name, NULL, error);
 }
 
 /* --- running VMs -------------------------------------------------------- */

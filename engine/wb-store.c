@@ -225,8 +225,9 @@ static const char * const stmt_sql[N_STMTS] = {
   [STMT_VM_BY_NAME] = "SELECT " VM_COLUMNS " FROM vm WHERE name = ?1",
   [STMT_VM_LIST] =
     "SELECT " VM_COLUMNS " FROM vm WHERE registered ORDER BY id",
+  /* The parameters of STMT_VM_UPDATE; the id (?1) is SQLite's to choose. */
   [STMT_VM_INSERT] =
-    "INSERT INTO vm (uuid, name, registered) VALUES (?1, ?2, ?3)",
+    "INSERT INTO vm (uuid, name, registered) VALUES (?2, ?3, ?4)",
   [STMT_VM_UPDATE] =
     "UPDATE vm SET uuid = ?2, name = ?3, registered = ?4 WHERE id = ?1",
   [STMT_VM_DELETE] = "DELETE FROM vm WHERE id = ?1",
@@ -383,6 +384,22 @@ set_vm_not_found (GError     **error,
   g_set_error (error, WB_ERROR, WB_ERROR_NOT_FOUND,
                "Could not find a registered machine named '%s'",
                name_or_uuid);
+  return FALSE;
+}
+
+/* What the messages call a NAT network, host-only interface or DHCP
+ * server: "<noun> '<key>' not found". */
+#define NAT_NETWORK_NOUN "NAT network"
+#define HOST_ONLY_IF_NOUN "Host-only interface"
+#define DHCP_SERVER_NOUN "DHCP server for network"
+
+static gboolean
+set_not_found (GError     **error,
+               const char  *noun,
+               const char  *key)
+{
+  g_set_error (error, WB_ERROR, WB_ERROR_NOT_FOUND,
+               "%s '%s' not found", noun, key);
   return FALSE;
 }
 
@@ -914,17 +931,132 @@ wb_store_rollback (WbStore *self)
     run_stmt (self, STMT_ROLLBACK, NULL);
 }
 
+/* --- rows --------------------------------------------------------------- */
+
+/* Reads the object in the current row of @row; NULL with @error set when
+ * the row is damaged. */
+typedef gpointer (*ReadRowFunc) (WbStore       *self,
+                                 sqlite3_stmt  *row,
+                                 GError       **error);
+
+/* Binds an object's columns, the same for its INSERT and its UPDATE. */
+typedef void (*BindRowFunc) (sqlite3_stmt  *stmt,
+                             gconstpointer  object);
+
+/* The row of the SELECT @id whose key (?1) is @key, read by @read_row.
+ * When there is none: NOT_FOUND for @noun, or with @noun NULL, NULL
+ * without an error. */
+static gpointer
+load_row (WbStore       *self,
+          StmtId         id,
+          const char    *key,
+          ReadRowFunc    read_row,
+          const char    *noun,
+          GError       **error)
+{
+  g_auto(WbStmt) stmt = get_stmt (self, id, error);
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+
+  bind_text (stmt, 1, key);
+  rc = step_row (self, stmt, error);
+  if (rc == SQLITE_DONE && noun != NULL)
+    set_not_found (error, noun, key);
+  if (rc != SQLITE_ROW)
+    return NULL;
+
+  return read_row (self, stmt, error);
+}
+
+/* Every row of the SELECT @id, read by @read_row, in the query's order. */
+static GPtrArray *
+load_rows (WbStore         *self,
+           StmtId           id,
+           ReadRowFunc      read_row,
+           GDestroyNotify   free_func,
+           GError         **error)
+{
+  g_auto(WbStmt) stmt = get_stmt (self, id, error);
+  g_autoptr(GPtrArray) objects = NULL;
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+
+  objects = g_ptr_array_new_with_free_func (free_func);
+  while ((rc = step_row (self, stmt, error)) == SQLITE_ROW)
+    {
+      gpointer object = read_row (self, stmt, error);
+
+      if (object == NULL)
+        return NULL;
+      g_ptr_array_add (objects, object);
+    }
+  if (rc < 0)
+    return NULL;
+
+  return g_steal_pointer (&objects);
+}
+
+/* Runs the INSERT or UPDATE @id of one row, its columns bound by
+ * @bind_row. A taken key is EXISTS, an UPDATE that matches no row
+ * NOT_FOUND, both for @noun and @key. */
+static gboolean
+write_row (WbStore        *self,
+           StmtId          id,
+           BindRowFunc     bind_row,
+           gconstpointer   object,
+           const char     *noun,
+           const char     *key,
+           GError        **error)
+{
+  g_auto(WbStmt) stmt = get_stmt (self, id, error);
+
+  if (stmt == NULL)
+    return FALSE;
+
+  bind_row (stmt, object);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    return set_write_error (self, error, "%s '%s' already exists", noun, key);
+  if (sqlite3_changes (self->db) == 0)
+    return set_not_found (error, noun, key);
+
+  return TRUE;
+}
+
+/* Runs the DELETE @id of the row keyed @key; NOT_FOUND for @noun when
+ * there was none. */
+static gboolean
+delete_row (WbStore     *self,
+            StmtId       id,
+            const char  *noun,
+            const char  *key,
+            GError     **error)
+{
+  int changes = 0;
+
+  if (!run_stmt_text (self, id, key, &changes, error))
+    return FALSE;
+  if (changes == 0)
+    return set_not_found (error, noun, key);
+  return TRUE;
+}
+
 /* --- VMs ---------------------------------------------------------------- */
 
 /* A VM from a VM_COLUMNS row; adapters at wb_vm_new()'s defaults. */
-static WbVm *
-read_vm_row (sqlite3_stmt *stmt)
+static gpointer
+read_vm_row (WbStore       *self,
+             sqlite3_stmt  *row,
+             GError       **error)
 {
-  WbVm *vm = wb_vm_new (column_text (stmt, 2));
+  WbVm *vm = wb_vm_new (column_text (row, 2));
 
-  vm->id = sqlite3_column_int64 (stmt, 0);
-  replace_column (&vm->uuid, stmt, 1);
-  vm->registered = column_bool (stmt, 3);
+  vm->id = sqlite3_column_int64 (row, 0);
+  replace_column (&vm->uuid, row, 1);
+  vm->registered = column_bool (row, 3);
   return vm;
 }
 
@@ -1013,24 +1145,18 @@ load_vm_children (WbStore  *self,
   return rc == SQLITE_DONE;
 }
 
-/* One VM row (adapters not loaded) by uuid or name; NULL without an error
- * when there is none. */
-static WbVm *
-find_vm (WbStore     *self,
-         StmtId       id,
-         const char  *key,
-         GError     **error)
+/* A VM from a VM_COLUMNS row with its adapters, properties and rules. */
+static gpointer
+read_full_vm_row (WbStore       *self,
+                  sqlite3_stmt  *row,
+                  GError       **error)
 {
-  g_auto(WbStmt) stmt = get_stmt (self, id, error);
+  g_autoptr(WbVm) vm = read_vm_row (self, row, error);
 
-  if (stmt == NULL)
+  if (!load_vm_children (self, vm, error))
     return NULL;
 
-  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_TRANSIENT);
-  if (step_row (self, stmt, error) != SQLITE_ROW)
-    return NULL;
-
-  return read_vm_row (stmt);
+  return g_steal_pointer (&vm);
 }
 
 WbVm *
@@ -1047,9 +1173,11 @@ wb_store_load_vm (WbStore     *self,
   /* A UUID names the VM first, as in VBoxManage; both lookups are by a
    * unique index. */
   if (g_uuid_string_is_valid (name_or_uuid))
-    vm = find_vm (self, STMT_VM_BY_UUID, name_or_uuid, &local_error);
+    vm = load_row (self, STMT_VM_BY_UUID, name_or_uuid, read_full_vm_row,
+                   NULL, &local_error);
   if (vm == NULL && local_error == NULL)
-    vm = find_vm (self, STMT_VM_BY_NAME, name_or_uuid, &local_error);
+    vm = load_row (self, STMT_VM_BY_NAME, name_or_uuid, read_full_vm_row,
+                   NULL, &local_error);
 
   if (local_error != NULL)
     {
@@ -1062,36 +1190,7 @@ wb_store_load_vm (WbStore     *self,
       return NULL;
     }
 
-  if (!load_vm_children (self, vm, error))
-    return NULL;
-
   return g_steal_pointer (&vm);
-}
-
-static GPtrArray *
-list_vms (WbStore   *self,
-          gboolean   full,
-          GError   **error)
-{
-  g_autoptr(GPtrArray) vms = g_ptr_array_new_with_free_func ((GDestroyNotify) wb_vm_free);
-  g_auto(WbStmt) stmt = get_stmt (self, STMT_VM_LIST, error);
-  int rc;
-
-  if (stmt == NULL)
-    return NULL;
-
-  while ((rc = step_row (self, stmt, error)) == SQLITE_ROW)
-    {
-      WbVm *vm = read_vm_row (stmt);
-
-      g_ptr_array_add (vms, vm);
-      if (full && !load_vm_children (self, vm, error))
-        return NULL;
-    }
-  if (rc < 0)
-    return NULL;
-
-  return g_steal_pointer (&vms);
 }
 
 GPtrArray *
@@ -1100,7 +1199,8 @@ wb_store_list_vms (WbStore  *self,
 {
   g_return_val_if_fail (WB_IS_STORE (self), NULL);
 
-  return list_vms (self, FALSE, error);
+  return load_rows (self, STMT_VM_LIST, read_vm_row,
+                    (GDestroyNotify) wb_vm_free, error);
 }
 
 GPtrArray *
@@ -1109,7 +1209,8 @@ wb_store_load_all_vms (WbStore  *self,
 {
   g_return_val_if_fail (WB_IS_STORE (self), NULL);
 
-  return list_vms (self, TRUE, error);
+  return load_rows (self, STMT_VM_LIST, read_full_vm_row,
+                    (GDestroyNotify) wb_vm_free, error);
 }
 
 static gboolean
@@ -1196,17 +1297,35 @@ write_vm_adapters (WbStore     *self,
   return TRUE;
 }
 
-/* For a failed INSERT or UPDATE of the vm row. */
+/* The INSERT or UPDATE of the vm row (the same parameters; an UPDATE that
+ * matches no row is NOT_FOUND). */
 static gboolean
-set_vm_write_error (WbStore     *self,
-                    const WbVm  *vm,
-                    GError     **error)
+write_vm_row (WbStore     *self,
+              StmtId       id,
+              const WbVm  *vm,
+              GError     **error)
 {
-  if (strstr (sqlite3_errmsg (self->db), "vm.uuid") != NULL)
-    return set_write_error (self, error, "A VM with UUID '%s' already exists",
-                            vm->uuid);
-  return set_write_error (self, error, "A VM named '%s' already exists",
-                          vm->name);
+  g_auto(WbStmt) stmt = get_stmt (self, id, error);
+
+  if (stmt == NULL)
+    return FALSE;
+
+  sqlite3_bind_int64 (stmt, 1, vm->id);
+  bind_text (stmt, 2, vm->uuid);
+  bind_text (stmt, 3, vm->name);
+  sqlite3_bind_int (stmt, 4, vm->registered);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    {
+      if (strstr (sqlite3_errmsg (self->db), "vm.uuid") != NULL)
+        return set_write_error (self, error,
+                                "A VM with UUID '%s' already exists", vm->uuid);
+      return set_write_error (self, error, "A VM named '%s' already exists",
+                              vm->name);
+    }
+  if (sqlite3_changes (self->db) == 0)
+    return set_vm_not_found (error, vm->name);
+
+  return TRUE;
 }
 
 static gboolean
@@ -1214,16 +1333,8 @@ insert_vm (WbStore  *self,
            WbVm     *vm,
            GError  **error)
 {
-  g_auto(WbStmt) stmt = get_stmt (self, STMT_VM_INSERT, error);
-
-  if (stmt == NULL)
+  if (!write_vm_row (self, STMT_VM_INSERT, vm, error))
     return FALSE;
-
-  bind_text (stmt, 1, vm->uuid);
-  bind_text (stmt, 2, vm->name);
-  sqlite3_bind_int (stmt, 3, vm->registered);
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    return set_vm_write_error (self, vm, error);
 
   vm->id = sqlite3_last_insert_rowid (self->db);
   return write_vm_adapters (self, STMT_ADAPTER_INSERT, vm, error);
@@ -1256,21 +1367,8 @@ update_vm (WbStore     *self,
            const WbVm  *vm,
            GError     **error)
 {
-  g_auto(WbStmt) stmt = get_stmt (self, STMT_VM_UPDATE, error);
-
-  if (stmt == NULL)
-    return FALSE;
-
-  sqlite3_bind_int64 (stmt, 1, vm->id);
-  bind_text (stmt, 2, vm->uuid);
-  bind_text (stmt, 3, vm->name);
-  sqlite3_bind_int (stmt, 4, vm->registered);
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    return set_vm_write_error (self, vm, error);
-  if (sqlite3_changes (self->db) == 0)
-    return set_vm_not_found (error, vm->name);
-
-  return run_stmt_id (self, STMT_RULE_DELETE, vm->id, error) &&
+  return write_vm_row (self, STMT_VM_UPDATE, vm, error) &&
+         run_stmt_id (self, STMT_RULE_DELETE, vm->id, error) &&
          run_stmt_id (self, STMT_PROPERTY_DELETE, vm->id, error) &&
          write_vm_adapters (self, STMT_ADAPTER_UPDATE, vm, error);
 }
@@ -1337,53 +1435,30 @@ wb_store_mac_in_use (WbStore     *self,
   return TRUE;
 }
 
-/* Each row's first column as a string. */
-static GPtrArray *
-collect_strings (WbStore       *self,
-                 sqlite3_stmt  *stmt,
+/* A row's first column as a string (never NULL: the column is NOT NULL). */
+static gpointer
+read_string_row (WbStore       *self,
+                 sqlite3_stmt  *row,
                  GError       **error)
 {
-  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  int rc;
-
-  while ((rc = step_row (self, stmt, error)) == SQLITE_ROW)
-    g_ptr_array_add (names, column_dup (stmt, 0));
-
-  if (rc < 0)
-    return NULL;
-  return g_steal_pointer (&names);
+  return column_dup (row, 0);
 }
 
 GPtrArray *
 wb_store_list_intnets (WbStore  *self,
                        GError  **error)
 {
-  g_auto(WbStmt) stmt = NULL;
-
   g_return_val_if_fail (WB_IS_STORE (self), NULL);
 
   /* Only registered VMs: an unregistered one is invisible everywhere. */
-  stmt = get_stmt (self, STMT_INTNETS, error);
-  if (stmt == NULL)
-    return NULL;
-
-  return collect_strings (self, stmt, error);
+  return load_rows (self, STMT_INTNETS, read_string_row, g_free, error);
 }
 
 /* --- NAT networks ------------------------------------------------------- */
 
-static gboolean
-set_nat_network_not_found (GError     **error,
-                           const char  *name)
-{
-  g_set_error (error, WB_ERROR, WB_ERROR_NOT_FOUND,
-               "NAT network '%s' not found", name);
-  return FALSE;
-}
-
 /* A network from a NAT_NETWORK_COLUMNS row, with its rules and loopback
  * mappings. */
-static WbNatNetwork *
+static gpointer
 read_nat_network (WbStore       *self,
                   sqlite3_stmt  *row,
                   GError       **error)
@@ -1440,59 +1515,29 @@ wb_store_load_nat_network (WbStore     *self,
                            const char  *name,
                            GError     **error)
 {
-  g_auto(WbStmt) stmt = NULL;
-  int rc;
-
   g_return_val_if_fail (WB_IS_STORE (self), NULL);
   g_return_val_if_fail (name != NULL, NULL);
 
-  stmt = get_stmt (self, STMT_NAT_NETWORK_SELECT, error);
-  if (stmt == NULL)
-    return NULL;
-
-  bind_text (stmt, 1, name);
-  rc = step_row (self, stmt, error);
-  if (rc == SQLITE_DONE)
-    set_nat_network_not_found (error, name);
-  if (rc != SQLITE_ROW)
-    return NULL;
-
-  return read_nat_network (self, stmt, error);
+  return load_row (self, STMT_NAT_NETWORK_SELECT, name, read_nat_network,
+                   NAT_NETWORK_NOUN, error);
 }
 
 GPtrArray *
 wb_store_list_nat_networks (WbStore  *self,
                             GError  **error)
 {
-  g_autoptr(GPtrArray) nets = NULL;
-  g_auto(WbStmt) stmt = NULL;
-  int rc;
-
   g_return_val_if_fail (WB_IS_STORE (self), NULL);
 
-  stmt = get_stmt (self, STMT_NAT_NETWORK_LIST, error);
-  if (stmt == NULL)
-    return NULL;
-
-  nets = g_ptr_array_new_with_free_func ((GDestroyNotify) wb_nat_network_free);
-  while ((rc = step_row (self, stmt, error)) == SQLITE_ROW)
-    {
-      WbNatNetwork *net = read_nat_network (self, stmt, error);
-
-      if (net == NULL)
-        return NULL;
-      g_ptr_array_add (nets, net);
-    }
-  if (rc < 0)
-    return NULL;
-
-  return g_steal_pointer (&nets);
+  return load_rows (self, STMT_NAT_NETWORK_LIST, read_nat_network,
+                    (GDestroyNotify) wb_nat_network_free, error);
 }
 
 static void
-bind_nat_network (sqlite3_stmt       *stmt,
-                  const WbNatNetwork *net)
+bind_nat_network (sqlite3_stmt  *stmt,
+                  gconstpointer  object)
 {
+  const WbNatNetwork *net = object;
+
   bind_text (stmt, 1, net->name);
   bind_text (stmt, 2, net->network);
   sqlite3_bind_int (stmt, 3, net->enabled);
@@ -1539,28 +1584,25 @@ insert_nat_network_children (WbStore             *self,
 }
 
 /* INSERT or UPDATE of the network row (same parameters), then its rules
- * and loopback mappings rewritten. */
+ * and loopback mappings rewritten, all or nothing. */
 static gboolean
 write_nat_network (WbStore             *self,
                    StmtId               id,
                    const WbNatNetwork  *net,
                    GError             **error)
 {
-  g_auto(WbStmt) stmt = get_stmt (self, id, error);
-
-  if (stmt == NULL)
+  if (!savepoint_begin (self, error))
     return FALSE;
 
-  bind_nat_network (stmt, net);
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    return set_write_error (self, error, "NAT network '%s' already exists",
-                            net->name);
-  if (sqlite3_changes (self->db) == 0)
-    return set_nat_network_not_found (error, net->name);
-
-  return run_stmt_text (self, STMT_NAT_NETWORK_RULE_DELETE, net->name, NULL, error) &&
-         run_stmt_text (self, STMT_LOOPBACK_DELETE, net->name, NULL, error) &&
-         insert_nat_network_children (self, net, error);
+  return savepoint_end (self,
+                        write_row (self, id, bind_nat_network, net,
+                                   NAT_NETWORK_NOUN, net->name, error) &&
+                        run_stmt_text (self, STMT_NAT_NETWORK_RULE_DELETE,
+                                       net->name, NULL, error) &&
+                        run_stmt_text (self, STMT_LOOPBACK_DELETE, net->name,
+                                       NULL, error) &&
+                        insert_nat_network_children (self, net, error),
+                        error);
 }
 
 gboolean
@@ -1571,11 +1613,7 @@ wb_store_insert_nat_network (WbStore             *self,
   g_return_val_if_fail (WB_IS_STORE (self), FALSE);
   g_return_val_if_fail (net != NULL, FALSE);
 
-  if (!savepoint_begin (self, error))
-    return FALSE;
-  return savepoint_end (self,
-                        write_nat_network (self, STMT_NAT_NETWORK_INSERT, net, error),
-                        error);
+  return write_nat_network (self, STMT_NAT_NETWORK_INSERT, net, error);
 }
 
 gboolean
@@ -1586,11 +1624,7 @@ wb_store_update_nat_network (WbStore             *self,
   g_return_val_if_fail (WB_IS_STORE (self), FALSE);
   g_return_val_if_fail (net != NULL, FALSE);
 
-  if (!savepoint_begin (self, error))
-    return FALSE;
-  return savepoint_end (self,
-                        write_nat_network (self, STMT_NAT_NETWORK_UPDATE, net, error),
-                        error);
+  return write_nat_network (self, STMT_NAT_NETWORK_UPDATE, net, error);
 }
 
 gboolean
@@ -1598,30 +1632,16 @@ wb_store_delete_nat_network (WbStore     *self,
                              const char  *name,
                              GError     **error)
 {
-  int changes = 0;
-
   g_return_val_if_fail (WB_IS_STORE (self), FALSE);
   g_return_val_if_fail (name != NULL, FALSE);
 
-  if (!run_stmt_text (self, STMT_NAT_NETWORK_DELETE, name, &changes, error))
-    return FALSE;
-  if (changes == 0)
-    return set_nat_network_not_found (error, name);
-  return TRUE;
+  return delete_row (self, STMT_NAT_NETWORK_DELETE, NAT_NETWORK_NOUN, name,
+                     error);
 }
 
 /* --- host-only interfaces ----------------------------------------------- */
 
-static gboolean
-set_host_only_if_not_found (GError     **error,
-                            const char  *name)
-{
-  g_set_error (error, WB_ERROR, WB_ERROR_NOT_FOUND,
-               "Host-only interface '%s' not found", name);
-  return FALSE;
-}
-
-static WbHostOnlyIf *
+static gpointer
 read_host_only_if (WbStore       *self,
                    sqlite3_stmt  *row,
                    GError       **error)
@@ -1651,53 +1671,40 @@ wb_store_load_host_only_if (WbStore     *self,
                             const char  *name,
                             GError     **error)
 {
-  g_auto(WbStmt) stmt = NULL;
-  int rc;
-
   g_return_val_if_fail (WB_IS_STORE (self), NULL);
   g_return_val_if_fail (name != NULL, NULL);
 
-  stmt = get_stmt (self, STMT_HOST_ONLY_IF_SELECT, error);
-  if (stmt == NULL)
-    return NULL;
-
-  bind_text (stmt, 1, name);
-  rc = step_row (self, stmt, error);
-  if (rc == SQLITE_DONE)
-    set_host_only_if_not_found (error, name);
-  if (rc != SQLITE_ROW)
-    return NULL;
-
-  return read_host_only_if (self, stmt, error);
+  return load_row (self, STMT_HOST_ONLY_IF_SELECT, name, read_host_only_if,
+                   HOST_ONLY_IF_NOUN, error);
 }
 
 GPtrArray *
 wb_store_list_host_only_ifs (WbStore  *self,
                              GError  **error)
 {
-  g_autoptr(GPtrArray) hifs = NULL;
-  g_auto(WbStmt) stmt = NULL;
-  int rc;
-
   g_return_val_if_fail (WB_IS_STORE (self), NULL);
 
-  stmt = get_stmt (self, STMT_HOST_ONLY_IF_LIST, error);
-  if (stmt == NULL)
-    return NULL;
+  return load_rows (self, STMT_HOST_ONLY_IF_LIST, read_host_only_if,
+                    (GDestroyNotify) wb_host_only_if_free, error);
+}
 
-  hifs = g_ptr_array_new_with_free_func ((GDestroyNotify) wb_host_only_if_free);
-  while ((rc = step_row (self, stmt, error)) == SQLITE_ROW)
-    {
-      WbHostOnlyIf *hif = read_host_only_if (self, stmt, error);
+/* The HOST_ONLY_IF_COLUMNS and the index (?7) of a name that
+ * write_host_only_if() checked. */
+static void
+bind_host_only_if (sqlite3_stmt  *stmt,
+                   gconstpointer  object)
+{
+  const WbHostOnlyIf *hif = object;
+  guint index = 0;
 
-      if (hif == NULL)
-        return NULL;
-      g_ptr_array_add (hifs, hif);
-    }
-  if (rc < 0)
-    return NULL;
-
-  return g_steal_pointer (&hifs);
+  wb_host_only_if_index (hif->name, &index);
+  bind_text (stmt, 1, hif->name);
+  bind_text (stmt, 2, hif->guid);
+  bind_text (stmt, 3, hif->ip);
+  bind_text (stmt, 4, hif->netmask);
+  bind_text (stmt, 5, hif->mac);
+  sqlite3_bind_int (stmt, 6, hif->dhcp);
+  sqlite3_bind_int (stmt, 7, index);
 }
 
 static gboolean
@@ -1706,7 +1713,6 @@ write_host_only_if (WbStore             *self,
                     const WbHostOnlyIf  *hif,
                     GError             **error)
 {
-  g_auto(WbStmt) stmt = NULL;
   guint index;
 
   if (hif->name == NULL || !wb_host_only_if_index (hif->name, &index))
@@ -1717,25 +1723,8 @@ write_host_only_if (WbStore             *self,
       return FALSE;
     }
 
-  stmt = get_stmt (self, id, error);
-  if (stmt == NULL)
-    return FALSE;
-
-  bind_text (stmt, 1, hif->name);
-  bind_text (stmt, 2, hif->guid);
-  bind_text (stmt, 3, hif->ip);
-  bind_text (stmt, 4, hif->netmask);
-  bind_text (stmt, 5, hif->mac);
-  sqlite3_bind_int (stmt, 6, hif->dhcp);
-  sqlite3_bind_int (stmt, 7, index);
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    return set_write_error (self, error,
-                            "Host-only interface '%s' already exists",
-                            hif->name);
-  if (sqlite3_changes (self->db) == 0)
-    return set_host_only_if_not_found (error, hif->name);
-
-  return TRUE;
+  return write_row (self, id, bind_host_only_if, hif, HOST_ONLY_IF_NOUN,
+                    hif->name, error);
 }
 
 gboolean
@@ -1765,31 +1754,19 @@ wb_store_delete_host_only_if (WbStore     *self,
                               const char  *name,
                               GError     **error)
 {
-  int changes = 0;
-
   g_return_val_if_fail (WB_IS_STORE (self), FALSE);
   g_return_val_if_fail (name != NULL, FALSE);
 
-  if (!run_stmt_text (self, STMT_HOST_ONLY_IF_DELETE, name, &changes, error))
-    return FALSE;
-  if (changes == 0)
-    return set_host_only_if_not_found (error, name);
-  return TRUE;
+  return delete_row (self, STMT_HOST_ONLY_IF_DELETE, HOST_ONLY_IF_NOUN, name,
+                     error);
 }
 
 /* --- DHCP servers ------------------------------------------------------- */
 
-static gboolean
-set_dhcp_server_not_found (GError     **error,
-                           const char  *network_name)
-{
-  g_set_error (error, WB_ERROR, WB_ERROR_NOT_FOUND,
-               "DHCP server for network '%s' not found", network_name);
-  return FALSE;
-}
-
-static WbDhcpServer *
-read_dhcp_server (sqlite3_stmt *row)
+static gpointer
+read_dhcp_server (WbStore       *self,
+                  sqlite3_stmt  *row,
+                  GError       **error)
 {
   WbDhcpServer *server = wb_dhcp_server_new (column_text (row, 0));
 
@@ -1806,59 +1783,28 @@ wb_store_load_dhcp_server (WbStore     *self,
                            const char  *network_name,
                            GError     **error)
 {
-  g_auto(WbStmt) stmt = NULL;
-  int rc;
-
   g_return_val_if_fail (WB_IS_STORE (self), NULL);
   g_return_val_if_fail (network_name != NULL, NULL);
 
-  stmt = get_stmt (self, STMT_DHCP_SERVER_SELECT, error);
-  if (stmt == NULL)
-    return NULL;
-
-  bind_text (stmt, 1, network_name);
-  rc = step_row (self, stmt, error);
-  if (rc == SQLITE_DONE)
-    set_dhcp_server_not_found (error, network_name);
-  if (rc != SQLITE_ROW)
-    return NULL;
-
-  return read_dhcp_server (stmt);
+  return load_row (self, STMT_DHCP_SERVER_SELECT, network_name,
+                   read_dhcp_server, DHCP_SERVER_NOUN, error);
 }
 
 GPtrArray *
 wb_store_list_dhcp_servers (WbStore  *self,
                             GError  **error)
 {
-  g_autoptr(GPtrArray) servers = NULL;
-  g_auto(WbStmt) stmt = NULL;
-  int rc;
-
   g_return_val_if_fail (WB_IS_STORE (self), NULL);
 
-  stmt = get_stmt (self, STMT_DHCP_SERVER_LIST, error);
-  if (stmt == NULL)
-    return NULL;
-
-  servers = g_ptr_array_new_with_free_func ((GDestroyNotify) wb_dhcp_server_free);
-  while ((rc = step_row (self, stmt, error)) == SQLITE_ROW)
-    g_ptr_array_add (servers, read_dhcp_server (stmt));
-  if (rc < 0)
-    return NULL;
-
-  return g_steal_pointer (&servers);
+  return load_rows (self, STMT_DHCP_SERVER_LIST, read_dhcp_server,
+                    (GDestroyNotify) wb_dhcp_server_free, error);
 }
 
-static gboolean
-write_dhcp_server (WbStore             *self,
-                   StmtId               id,
-                   const WbDhcpServer  *server,
-                   GError             **error)
+static void
+bind_dhcp_server (sqlite3_stmt  *stmt,
+                  gconstpointer  object)
 {
-  g_auto(WbStmt) stmt = get_stmt (self, id, error);
-
-  if (stmt == NULL)
-    return FALSE;
+  const WbDhcpServer *server = object;
 
   bind_text (stmt, 1, server->network_name);
   bind_text (stmt, 2, server->server_ip);
@@ -1866,14 +1812,6 @@ write_dhcp_server (WbStore             *self,
   bind_text (stmt, 4, server->lower_ip);
   bind_text (stmt, 5, server->upper_ip);
   sqlite3_bind_int (stmt, 6, server->enabled);
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    return set_write_error (self, error,
-                            "DHCP server for network '%s' already exists",
-                            server->network_name);
-  if (sqlite3_changes (self->db) == 0)
-    return set_dhcp_server_not_found (error, server->network_name);
-
-  return TRUE;
 }
 
 gboolean
@@ -1884,7 +1822,8 @@ wb_store_insert_dhcp_server (WbStore             *self,
   g_return_val_if_fail (WB_IS_STORE (self), FALSE);
   g_return_val_if_fail (server != NULL && server->network_name != NULL, FALSE);
 
-  return write_dhcp_server (self, STMT_DHCP_SERVER_INSERT, server, error);
+  return write_row (self, STMT_DHCP_SERVER_INSERT, bind_dhcp_server, server,
+                    DHCP_SERVER_NOUN, server->network_name, error);
 }
 
 gboolean
@@ -1895,7 +1834,8 @@ wb_store_update_dhcp_server (WbStore             *self,
   g_return_val_if_fail (WB_IS_STORE (self), FALSE);
   g_return_val_if_fail (server != NULL && server->network_name != NULL, FALSE);
 
-  return write_dhcp_server (self, STMT_DHCP_SERVER_UPDATE, server, error);
+  return write_row (self, STMT_DHCP_SERVER_UPDATE, bind_dhcp_server, server,
+                    DHCP_SERVER_NOUN, server->network_name, error);
 }
 
 gboolean
@@ -1903,17 +1843,11 @@ wb_store_delete_dhcp_server (WbStore     *self,
                              const char  *network_name,
                              GError     **error)
 {
-  int changes = 0;
-
   g_return_val_if_fail (WB_IS_STORE (self), FALSE);
   g_return_val_if_fail (network_name != NULL, FALSE);
 
-  if (!run_stmt_text (self, STMT_DHCP_SERVER_DELETE, network_name, &changes,
-                      error))
-    return FALSE;
-  if (changes == 0)
-    return set_dhcp_server_not_found (error, network_name);
-  return TRUE;
+  return delete_row (self, STMT_DHCP_SERVER_DELETE, DHCP_SERVER_NOUN,
+                     network_name, error);
 }
 
 /* --- GObject ------------------------------------------------------------ */
@@ -1942,4 +1876,152 @@ wb_store_class_init (WbStoreClass *klass)
 static void
 wb_store_init (WbStore *self)
 {
+}
+
+/* --- DHCP leases -------------------------------------------------------- */
+
+/* A lease is written once per DHCPACK or DHCPRELEASE, not per user action,
+ * so its statements are prepared per call and kept out of stmt_sql[]. */
+typedef sqlite3_stmt *WbLeaseStmt;
+
+G_DEFINE_AUTO_CLEANUP_FREE_FUNC (WbLeaseStmt, sqlite3_finalize, NULL)
+
+void
+wb_dhcp_lease_free (WbDhcpLease *lease)
+{
+  if (lease == NULL)
+    return;
+  g_free (lease->mac);
+  g_free (lease->ip);
+  g_free (lease);
+}
+
+static sqlite3_stmt *
+prepare_lease_stmt (WbStore     *self,
+                    const char  *sql,
+                    const char  *network_name,
+                    GError     **error)
+{
+  sqlite3_stmt *stmt = NULL;
+
+  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    {
+      set_sql_error (self, error);
+      sqlite3_finalize (stmt);
+      return NULL;
+    }
+  bind_text (stmt, 1, network_name);
+  return stmt;
+}
+
+GPtrArray *
+wb_store_load_dhcp_leases (WbStore     *self,
+                           const char  *network_name,
+                           GError     **error)
+{
+  g_auto(WbLeaseStmt) stmt = NULL;
+  g_autoptr(GPtrArray) leases = NULL;
+  int rc;
+
+  g_return_val_if_fail (WB_IS_STORE (self), NULL);
+  g_return_val_if_fail (network_name != NULL, NULL);
+
+  stmt = prepare_lease_stmt (self,
+                             "SELECT mac, ip, expires FROM dhcp_lease"
+                             " WHERE network_name = ?1 ORDER BY rowid",
+                             network_name, error);
+  if (stmt == NULL)
+    return NULL;
+
+  leases = g_ptr_array_new_with_free_func ((GDestroyNotify) wb_dhcp_lease_free);
+  while ((rc = step_row (self, stmt, error)) == SQLITE_ROW)
+    {
+      WbDhcpLease *lease = g_new0 (WbDhcpLease, 1);
+
+      lease->mac = g_strdup (column_text (stmt, 0));
+      lease->ip = g_strdup (column_text (stmt, 1));
+      lease->expires = sqlite3_column_int64 (stmt, 2);
+      g_ptr_array_add (leases, lease);
+    }
+  if (rc < 0)
+    return NULL;
+
+  return g_steal_pointer (&leases);
+}
+
+static gboolean
+write_dhcp_lease (WbStore            *self,
+                  const char         *network_name,
+                  const WbDhcpLease  *lease,
+                  GError            **error)
+{
+  g_auto(WbLeaseStmt) drop = NULL;
+  g_auto(WbLeaseStmt) upsert = NULL;
+
+  drop = prepare_lease_stmt (self,
+                             "DELETE FROM dhcp_lease WHERE network_name = ?1"
+                             " AND ip = ?2 AND mac <> ?3",
+                             network_name, error);
+  if (drop == NULL)
+    return FALSE;
+  bind_text (drop, 2, lease->ip);
+  bind_text (drop, 3, lease->mac);
+  if (!step_done (self, drop, error))
+    return FALSE;
+
+  upsert = prepare_lease_stmt (self,
+                               "INSERT INTO dhcp_lease"
+                               " (network_name, mac, ip, expires)"
+                               " VALUES (?1, ?2, ?3, ?4)"
+                               " ON CONFLICT (network_name, mac) DO UPDATE"
+                               " SET ip = excluded.ip,"
+                               " expires = excluded.expires",
+                               network_name, error);
+  if (upsert == NULL)
+    return FALSE;
+  bind_text (upsert, 2, lease->mac);
+  bind_text (upsert, 3, lease->ip);
+  sqlite3_bind_int64 (upsert, 4, lease->expires);
+  return step_done (self, upsert, error);
+}
+
+gboolean
+wb_store_save_dhcp_lease (WbStore            *self,
+                          const char         *network_name,
+                          const WbDhcpLease  *lease,
+                          GError            **error)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (WB_IS_STORE (self), FALSE);
+  g_return_val_if_fail (network_name != NULL, FALSE);
+  g_return_val_if_fail (lease != NULL && lease->mac != NULL && lease->ip != NULL,
+                        FALSE);
+
+  if (!savepoint_begin (self, error))
+    return FALSE;
+  ok = write_dhcp_lease (self, network_name, lease, error);
+  return savepoint_end (self, ok, error);
+}
+
+gboolean
+wb_store_delete_dhcp_lease (WbStore     *self,
+                            const char  *network_name,
+                            const char  *mac,
+                            GError     **error)
+{
+  g_auto(WbLeaseStmt) stmt = NULL;
+
+  g_return_val_if_fail (WB_IS_STORE (self), FALSE);
+  g_return_val_if_fail (network_name != NULL, FALSE);
+  g_return_val_if_fail (mac != NULL, FALSE);
+
+  stmt = prepare_lease_stmt (self,
+                             "DELETE FROM dhcp_lease"
+                             " WHERE network_name = ?1 AND mac = ?2",
+                             network_name, error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 2, mac);
+  return step_done (self, stmt, error);
 }

@@ -126,4 +126,37 @@ gboolean      wb_store_delete_dhcp_server (WbStore      *self,
                                           const char    *network_name,
                                           GError       **error);
 
+/* --- DHCP leases ---------------------------------------------------------- */
+
+/* One row of dhcp_lease: @mac held @ip until @expires. A lease that was
+ * released or ran out stays as the MAC's claim on its address. */
+typedef struct
+{
+  char   *mac;                /* 12 upper-case hex digits, as adapters' */
+  char   *ip;                 /* dotted quad */
+  gint64  expires;            /* Unix time, seconds */
+} WbDhcpLease;
+
+void          wb_dhcp_lease_free         (WbDhcpLease   *lease);
+
+/* The leases of the DHCP server of @network_name (WbDhcpLease*), in the
+ * order they were first saved. */
+GPtrArray    *wb_store_load_dhcp_leases  (WbStore       *self,
+                                          const char    *network_name,
+                                          GError       **error);
+/* Inserts or updates the lease of (@network_name, lease->mac) and drops any
+ * other MAC's lease of the same address there: an address has one holder.
+ * The network needs a dhcp_server row (foreign key). */
+gboolean      wb_store_save_dhcp_lease   (WbStore       *self,
+                                          const char    *network_name,
+                                          const WbDhcpLease *lease,
+                                          GError       **error);
+/* Forgets @mac's lease in @network_name; no lease is not an error. */
+gboolean      wb_store_delete_dhcp_lease (WbStore       *self,
+                                          const char    *network_name,
+                                          const char    *mac,
+                                          GError       **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (WbDhcpLease, wb_dhcp_lease_free)
+
 G_END_DECLS

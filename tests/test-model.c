@@ -5,143 +5,9 @@
 
 #include "wb-error.h"
 #include "wb-model.h"
+#include "wb-test-util.h"
 
 /* --- helpers ------------------------------------------------------------ */
-
-/* Error messages are one line and valid UTF-8 (they travel over D-Bus). */
-static void
-assert_one_line (const GError *error)
-{
-  g_assert_nonnull (error);
-  g_assert_true (g_utf8_validate (error->message, -1, NULL));
-  g_assert_null (strchr (error->message, '\n'));
-  g_assert_null (strchr (error->message, '\r'));
-}
-
-static void
-assert_message_contains (const GError *error,
-                         const char   *part)
-{
-  assert_one_line (error);
-  if (strstr (error->message, part) == NULL)
-    g_error ("message '%s' lacks '%s'", error->message, part);
-}
-
-static void
-assert_rules_equal (GPtrArray *a,
-                    GPtrArray *b)
-{
-  guint i;
-
-  g_assert_cmpuint (a->len, ==, b->len);
-  for (i = 0; i < a->len; i++)
-    {
-      const WbNatRule *x = g_ptr_array_index (a, i);
-      const WbNatRule *y = g_ptr_array_index (b, i);
-
-      g_assert_cmpstr (x->name, ==, y->name);
-      g_assert_cmpint (x->proto, ==, y->proto);
-      g_assert_cmpstr (x->host_ip, ==, y->host_ip);
-      g_assert_cmpuint (x->host_port, ==, y->host_port);
-      g_assert_cmpstr (x->guest_ip, ==, y->guest_ip);
-      g_assert_cmpuint (x->guest_port, ==, y->guest_port);
-    }
-}
-
-static void
-assert_props_equal (GPtrArray *a,
-                    GPtrArray *b)
-{
-  guint i;
-
-  g_assert_cmpuint (a->len, ==, b->len);
-  for (i = 0; i < a->len; i++)
-    {
-      const WbProperty *x = g_ptr_array_index (a, i);
-      const WbProperty *y = g_ptr_array_index (b, i);
-
-      g_assert_cmpstr (x->name, ==, y->name);
-      g_assert_cmpstr (x->value, ==, y->value);
-    }
-}
-
-static void
-assert_adapter_equal (const WbAdapter *a,
-                      const WbAdapter *b)
-{
-  g_assert_cmpuint (a->slot, ==, b->slot);
-  g_assert_cmpint (a->enabled, ==, b->enabled);
-  g_assert_cmpint (a->attachment, ==, b->attachment);
-  g_assert_cmpint (a->type, ==, b->type);
-  g_assert_cmpstr (a->mac, ==, b->mac);
-  g_assert_cmpint (a->cable_connected, ==, b->cable_connected);
-  g_assert_cmpint (a->promisc, ==, b->promisc);
-  g_assert_cmpint (a->trace, ==, b->trace);
-  g_assert_cmpstr (a->trace_file, ==, b->trace_file);
-  g_assert_cmpuint (a->speed_kbps, ==, b->speed_kbps);
-  g_assert_cmpstr (a->intnet, ==, b->intnet);
-  g_assert_cmpstr (a->nat_network, ==, b->nat_network);
-  g_assert_cmpstr (a->bridge_adapter, ==, b->bridge_adapter);
-  g_assert_cmpstr (a->hostonly_adapter, ==, b->hostonly_adapter);
-  g_assert_cmpstr (a->generic_driver, ==, b->generic_driver);
-  assert_props_equal (a->generic_props, b->generic_props);
-  g_assert_cmpstr (a->natnet, ==, b->natnet);
-  g_assert_cmpint (a->nat_localhost_reachable, ==, b->nat_localhost_reachable);
-  g_assert_cmpuint (a->nat_mtu, ==, b->nat_mtu);
-  assert_rules_equal (a->nat_rules, b->nat_rules);
-}
-
-static void
-assert_vm_equal (const WbVm *a,
-                 const WbVm *b)
-{
-  guint i;
-
-  g_assert_cmpint (a->id, ==, b->id);
-  g_assert_cmpstr (a->uuid, ==, b->uuid);
-  g_assert_cmpstr (a->name, ==, b->name);
-  g_assert_cmpint (a->registered, ==, b->registered);
-  g_assert_cmpint (a->running, ==, b->running);
-  for (i = 0; i < WB_MAX_ADAPTERS; i++)
-    assert_adapter_equal (&a->adapters[i], &b->adapters[i]);
-}
-
-static void
-assert_nat_network_equal (const WbNatNetwork *a,
-                          const WbNatNetwork *b)
-{
-  guint i;
-
-  g_assert_cmpstr (a->name, ==, b->name);
-  g_assert_cmpstr (a->network, ==, b->network);
-  g_assert_cmpint (a->enabled, ==, b->enabled);
-  g_assert_cmpint (a->dhcp, ==, b->dhcp);
-  g_assert_cmpint (a->ipv6, ==, b->ipv6);
-  g_assert_cmpstr (a->ipv6_prefix, ==, b->ipv6_prefix);
-  g_assert_cmpint (a->running, ==, b->running);
-  assert_rules_equal (a->rules, b->rules);
-  g_assert_cmpuint (a->loopback->len, ==, b->loopback->len);
-  for (i = 0; i < a->loopback->len; i++)
-    {
-      const WbLoopbackMap *x = g_ptr_array_index (a->loopback, i);
-      const WbLoopbackMap *y = g_ptr_array_index (b->loopback, i);
-
-      g_assert_cmpstr (x->address, ==, y->address);
-      g_assert_cmpuint (x->offset, ==, y->offset);
-    }
-}
-
-static void
-assert_dhcp_equal (const WbDhcpServer *a,
-                   const WbDhcpServer *b)
-{
-  g_assert_cmpstr (a->network_name, ==, b->network_name);
-  g_assert_cmpstr (a->server_ip, ==, b->server_ip);
-  g_assert_cmpstr (a->netmask, ==, b->netmask);
-  g_assert_cmpstr (a->lower_ip, ==, b->lower_ip);
-  g_assert_cmpstr (a->upper_ip, ==, b->upper_ip);
-  g_assert_cmpint (a->enabled, ==, b->enabled);
-}
 
 static void
 apply_ok (WbVm       *vm,
@@ -171,8 +37,8 @@ apply_fails (WbVm       *vm,
 
   g_assert_error (error, WB_ERROR, code);
   g_assert_false (ok);
-  assert_message_contains (error, option);
-  assert_vm_equal (vm, before);
+  wb_test_assert_message_contains (error, option);
+  wb_test_assert_vms_equal (vm, before);
 }
 
 /* A VM with something in every field, so that a partial change shows. */
@@ -231,8 +97,8 @@ apply_nat_network_fails (WbNatNetwork *net,
 
   g_assert_error (error, WB_ERROR, code);
   g_assert_false (ok);
-  assert_message_contains (error, option);
-  assert_nat_network_equal (net, before);
+  wb_test_assert_message_contains (error, option);
+  wb_test_assert_nat_networks_equal (net, before);
 }
 
 static void
@@ -260,8 +126,8 @@ apply_dhcp_fails (WbDhcpServer *server,
 
   g_assert_error (error, WB_ERROR, code);
   g_assert_false (ok);
-  assert_message_contains (error, option);
-  assert_dhcp_equal (server, before);
+  wb_test_assert_message_contains (error, option);
+  wb_test_assert_dhcp_servers_equal (server, before);
 }
 
 static const WbNatRule *
@@ -343,7 +209,7 @@ test_attachment_parse_bad (void)
 
       g_assert_false (wb_attachment_parse (bad[i], &out, &enabled, &error));
       g_assert_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT);
-      assert_one_line (error);
+      wb_test_assert_one_line (error);
       g_assert_cmpint (out, ==, WB_ATTACHMENT_HOSTONLY);
       g_assert_true (enabled);
     }
@@ -441,7 +307,7 @@ test_nic_type_parse_bad (void)
 
       g_assert_false (wb_nic_type_parse (bad[i], &out, &error));
       g_assert_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT);
-      assert_one_line (error);
+      wb_test_assert_one_line (error);
       g_assert_cmpint (out, ==, WB_NIC_TYPE_VIRTIO);
     }
 }
@@ -532,7 +398,7 @@ test_promisc_parse_bad (void)
 
       g_assert_false (wb_promisc_parse (bad[i], &out, &error));
       g_assert_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT);
-      assert_one_line (error);
+      wb_test_assert_one_line (error);
       g_assert_cmpint (out, ==, WB_PROMISC_ALLOW_ALL);
     }
 }
@@ -571,7 +437,7 @@ test_bool_parse_bad (void)
 
       g_assert_false (wb_bool_parse (bad[i], &out, &error));
       g_assert_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT);
-      assert_one_line (error);
+      wb_test_assert_one_line (error);
       g_assert_cmpint (out, ==, 42);
     }
 }
@@ -603,7 +469,7 @@ test_name_empty (void)
 
   g_assert_false (wb_name_validate ("VM name", "", WB_NAME_MAX, &error));
   g_assert_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT);
-  assert_message_contains (error, "VM name");
+  wb_test_assert_message_contains (error, "VM name");
 }
 
 static void
@@ -621,7 +487,7 @@ test_name_control (void)
 
       g_assert_false (wb_name_validate ("VM name", bad[i], WB_NAME_MAX, &error));
       g_assert_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT);
-      assert_message_contains (error, "control character");
+      wb_test_assert_message_contains (error, "control character");
     }
 }
 
@@ -633,7 +499,7 @@ test_name_invalid_utf8 (void)
   g_assert_false (wb_name_validate ("VM name", "bad \xff\xfe name", WB_NAME_MAX,
                                     &error));
   g_assert_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT);
-  assert_message_contains (error, "UTF-8");
+  wb_test_assert_message_contains (error, "UTF-8");
 }
 
 static void
@@ -654,7 +520,7 @@ test_name_length (void)
   g_assert_false (wb_name_validate ("VM name", wide->str, WB_NAME_MAX, NULL));
   g_assert_false (wb_name_validate ("VM name", ascii_over, WB_NAME_MAX, &error));
   g_assert_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT);
-  assert_message_contains (error, "256");
+  wb_test_assert_message_contains (error, "256");
 }
 
 /* Messages quote bad values escaped, cut and valid: still one line. */
@@ -670,10 +536,10 @@ test_error_value_display (void)
   g_assert_cmpstr (e1->message, ==,
                    "Invalid VM name 'a\\nb': contains a control character");
   wb_mac_parse (huge, (char[13]) { 0 }, &e2);
-  assert_one_line (e2);
+  wb_test_assert_one_line (e2);
   g_assert_cmpuint (strlen (e2->message), <, 300);
   wb_nic_type_parse ("\xff\xfe", (WbNicType[1]) { 0 }, &e3);
-  assert_one_line (e3);
+  wb_test_assert_one_line (e3);
 }
 
 /* --- IPv4 --------------------------------------------------------------- */
@@ -723,7 +589,7 @@ test_ipv4_parse_bad (void)
       if (wb_ipv4_parse (bad[i], &out, &error))
         g_error ("'%s' was accepted", bad[i]);
       g_assert_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT);
-      assert_one_line (error);
+      wb_test_assert_one_line (error);
       g_assert_cmpuint (out, ==, 7);
     }
 }
@@ -769,7 +635,7 @@ test_netmask_parse_bad (void)
 
       g_assert_false (wb_netmask_parse (bad[i], &prefix, &error));
       g_assert_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT);
-      assert_one_line (error);
+      wb_test_assert_one_line (error);
       g_assert_cmpuint (prefix, ==, 99);
     }
 }
@@ -837,7 +703,7 @@ test_cidr_parse_bad (void)
       if (wb_cidr_parse (bad[i], &network, &prefix, &error))
         g_error ("'%s' was accepted", bad[i]);
       g_assert_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT);
-      assert_one_line (error);
+      wb_test_assert_one_line (error);
       g_assert_cmpuint (network, ==, 1);
       g_assert_cmpuint (prefix, ==, 99);
     }
@@ -898,7 +764,7 @@ test_mac_parse_bad (void)
       if (wb_mac_parse (bad[i], out, &error))
         g_error ("'%s' was accepted", bad[i]);
       g_assert_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT);
-      assert_message_contains (error, "12 hexadecimal digits");
+      wb_test_assert_message_contains (error, "12 hexadecimal digits");
       g_assert_cmpstr (out, ==, "untouched");
     }
 }
@@ -910,9 +776,9 @@ test_mac_parse_message (void)
   char out[13];
 
   g_assert_false (wb_mac_parse ("08002700000", out, &error));
-  assert_message_contains (error,
-                           "Invalid MAC address '08002700000': expected 12 "
-                           "hexadecimal digits");
+  wb_test_assert_message_contains (error,
+                                   "Invalid MAC address '08002700000': "
+                                   "expected 12 hexadecimal digits");
 }
 
 static void
@@ -931,7 +797,7 @@ test_mac_parse_multicast (void)
 
       g_assert_false (wb_mac_parse (bad[i], out, &error));
       g_assert_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT);
-      assert_message_contains (error, "multicast");
+      wb_test_assert_message_contains (error, "multicast");
       g_assert_cmpstr (out, ==, "untouched");
     }
 }
@@ -996,7 +862,7 @@ test_proto (void)
   g_assert_cmpint (proto, ==, WB_PROTO_UDP);
   g_assert_false (wb_proto_parse ("icmp", &proto, &error));
   g_assert_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT);
-  assert_message_contains (error, "'icmp'");
+  wb_test_assert_message_contains (error, "'icmp'");
   g_assert_cmpint (proto, ==, WB_PROTO_UDP);
 }
 
@@ -1069,9 +935,9 @@ assert_rule_vm_bad (const char *text,
     g_error ("'%s' was accepted", text);
   g_assert_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT);
   if (part != NULL)
-    assert_message_contains (error, part);
+    wb_test_assert_message_contains (error, part);
   else
-    assert_one_line (error);
+    wb_test_assert_one_line (error);
 }
 
 static void
@@ -1143,7 +1009,7 @@ assert_rule_natnet_bad (const char *text,
   if (rule != NULL)
     g_error ("'%s' was accepted", text);
   g_assert_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT);
-  assert_message_contains (error, part);
+  wb_test_assert_message_contains (error, part);
 }
 
 static void
@@ -1270,7 +1136,7 @@ assert_check_add (GPtrArray  *rules,
     }
   g_assert_error (error, WB_ERROR, code);
   g_assert_false (ok);
-  assert_message_contains (error, "ssh");
+  wb_test_assert_message_contains (error, "ssh");
 }
 
 static void
@@ -1362,7 +1228,7 @@ test_vm_copy (void)
   vm->id = 42;
   vm->registered = TRUE;
   copy = wb_vm_copy (vm);
-  assert_vm_equal (vm, copy);
+  wb_test_assert_vms_equal (vm, copy);
   g_assert_true (vm->uuid != copy->uuid);
   g_assert_true (vm->name != copy->name);
   a = &copy->adapters[0];
@@ -1394,7 +1260,7 @@ test_adapter_init_clear_copy (void)
   g_assert_true (g_str_has_prefix (a.mac, "080027"));
   g_ptr_array_add (a.nat_rules, wb_nat_rule_new ("r", WB_PROTO_TCP, "", 1, "", 2));
   wb_adapter_copy_into (&b, &a);
-  assert_adapter_equal (&a, &b);
+  wb_test_assert_adapters_equal (&a, &b);
   wb_adapter_clear (&a);
   g_assert_null (a.nat_rules);
   g_assert_null (a.intnet);
@@ -1721,8 +1587,8 @@ test_vm_apply_natpf (void)
   apply_fails (vm, "natpf", 1, "x,gre,,4444,,22", WB_ERROR_INVALID_ARGUMENT);
   apply_fails (vm, "natpf", 1, "", WB_ERROR_INVALID_ARGUMENT);
   g_assert_false (wb_vm_apply (vm, "natpf", 1, "ssh,tcp,,3333,,22", &error));
-  assert_message_contains (error, "--natpf1: ");
-  assert_message_contains (error, "'ssh'");
+  wb_test_assert_message_contains (error, "--natpf1: ");
+  wb_test_assert_message_contains (error, "'ssh'");
 }
 
 static void
@@ -1840,7 +1706,7 @@ test_vm_apply_on_copy (void)
   apply_ok (work, "nic", 1, "intnet");
   apply_ok (work, "natpf", 1, "x,tcp,,9999,,22");
   g_assert_false (wb_vm_apply (work, "nictype", 1, "bogus", NULL));
-  assert_vm_equal (vm, before);
+  wb_test_assert_vms_equal (vm, before);
 }
 
 /* --- NAT networks ------------------------------------------------------- */
@@ -1876,7 +1742,7 @@ test_nat_network_copy (void)
   apply_nat_network_ok (net, "portforward4", "ssh:tcp:[]:1022:[10.0.2.5]:22");
   net->running = TRUE;
   copy = wb_nat_network_copy (net);
-  assert_nat_network_equal (net, copy);
+  wb_test_assert_nat_networks_equal (net, copy);
   g_assert_true (copy->rules != net->rules);
   g_assert_true (copy->loopback != net->loopback);
   g_assert_true (g_ptr_array_index (copy->loopback, 0)
@@ -2108,7 +1974,7 @@ test_dhcp_new (void)
   g_assert_cmpstr (server->lower_ip, ==, "");
   g_assert_cmpstr (server->upper_ip, ==, "");
   g_assert_false (server->enabled);
-  assert_dhcp_equal (server, copy);
+  wb_test_assert_dhcp_servers_equal (server, copy);
   g_assert_true (server->server_ip != copy->server_ip);
 }
 
@@ -2204,7 +2070,7 @@ assert_dhcp_invalid (WbDhcpServer *server,
 
   g_assert_false (wb_dhcp_server_validate (server, &error));
   g_assert_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT);
-  assert_message_contains (error, part);
+  wb_test_assert_message_contains (error, part);
   wb_dhcp_server_free (server);
 }
 

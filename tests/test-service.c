@@ -4,14 +4,13 @@
  * root interface, registered errors, and the object manager after
  * Subscribe().
  */
-#include <glib/gstdio.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "wb-client.h"
 #include "wb-engine.h"
 #include "wb-error.h"
 #include "wb-home.h"
+#include "wb-test-util.h"
 
 typedef struct
 {
@@ -20,24 +19,6 @@ typedef struct
   GDBusConnection *connection;
   WbDBusEngine    *proxy;
 } Fixture;
-
-static void
-rm_rf (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        rm_rf (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
 
 static void
 fixture_set_up (Fixture       *f,
@@ -71,7 +52,7 @@ fixture_tear_down (Fixture       *f,
   /* Let the connections' last idles run before the next test. */
   while (g_main_context_iteration (NULL, FALSE))
     ;
-  rm_rf (f->home);
+  wb_test_rm_rf (f->home);
   g_free (f->home);
 }
 
@@ -312,7 +293,7 @@ test_second_engine_refused (Fixture       *f,
 
   g_assert_false (wb_engine_start (second, &error));
   g_assert_error (error, WB_ERROR, WB_ERROR_BUSY);
-  g_assert_nonnull (strstr (error->message, pid));
+  wb_test_assert_message_contains (error, pid);
   g_assert_true (wb_home_lock_is_held (&holder));
   g_assert_cmpint (holder, ==, getpid ());
 }
@@ -341,14 +322,11 @@ int
 main (int    argc,
       char **argv)
 {
-  g_autoptr(GError) error = NULL;
   g_autofree char *home = NULL;
   int status;
 
   g_test_init (&argc, &argv, NULL);
-  home = g_dir_make_tmp ("wirebox-service-XXXXXX", &error);
-  g_assert_no_error (error);
-  g_setenv ("WIREBOX_HOME", home, TRUE);
+  home = wb_test_set_up_home ("wirebox-service-XXXXXX");
 
   g_test_add ("/service/create-and-list", Fixture, NULL,
               fixture_set_up, test_create_and_list, fixture_tear_down);
@@ -362,6 +340,6 @@ main (int    argc,
               fixture_set_up, test_socket_client, fixture_tear_down);
 
   status = g_test_run ();
-  rm_rf (home);
+  wb_test_rm_rf (home);
   return status;
 }

@@ -7,12 +7,10 @@
  * read over a connection of the test's own.
  */
 #include <glib.h>
-#include <glib/gstdio.h>
-#include <sqlite3.h>
-#include <string.h>
 
 #include "wb-error.h"
 #include "wb-settings.h"
+#include "wb-test-util.h"
 
 typedef struct
 {
@@ -22,22 +20,6 @@ typedef struct
   WbSettings *settings;
   GPtrArray  *signals;    /* "added 0 <id>", ... in the order emitted */
 } Fixture;
-
-static void
-remove_dir (const char *dir)
-{
-  g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  g_assert_nonnull (handle);
-  while ((name = g_dir_read_name (handle)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-
-      g_assert_cmpint (g_unlink (path), ==, 0);
-    }
-  g_assert_cmpint (g_rmdir (dir), ==, 0);
-}
 
 static void
 on_signal_cb (WbSettings *settings,
@@ -55,14 +37,10 @@ static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
   const char *names[] = { "added", "changed", "removed" };
 
-  fixture->dir = g_dir_make_tmp ("wb-test-settings-XXXXXX", &error);
-  g_assert_no_error (error);
-  fixture->path = g_build_filename (fixture->dir, "wirebox.db", NULL);
-  fixture->store = wb_store_open (fixture->path, &error);
-  g_assert_no_error (error);
+  fixture->store = wb_test_open_tmp_store ("wb-test-settings-XXXXXX",
+                                           &fixture->dir, &fixture->path);
   fixture->settings = wb_settings_new (fixture->store);
   g_assert_true (wb_settings_get_store (fixture->settings) == fixture->store);
   fixture->signals = g_ptr_array_new_with_free_func (g_free);
@@ -78,7 +56,7 @@ fixture_tear_down (Fixture       *fixture,
   g_clear_object (&fixture->settings);
   g_clear_object (&fixture->store);
   g_clear_pointer (&fixture->signals, g_ptr_array_unref);
-  remove_dir (fixture->dir);
+  wb_test_rm_rf (fixture->dir);
   g_free (fixture->path);
   g_free (fixture->dir);
 }
@@ -113,45 +91,16 @@ sig (const char   *name,
   return g_strdup_printf ("%s %u %s", name, (guint) kind, id);
 }
 
-/* Every row of every table, in a stable order. */
-static char *
-dump_db (Fixture *fixture)
+/* The database is as @before (a wb_test_dump_db()) and nobody was told
+ * anything. */
+static void
+assert_unchanged (Fixture    *fixture,
+                  const char *before)
 {
-  GString *dump = g_string_new (NULL);
-  sqlite3 *db = NULL;
-  sqlite3_stmt *tables = NULL;
+  g_autofree char *after = wb_test_dump_db (fixture->path);
 
-  g_assert_cmpint (sqlite3_open_v2 (fixture->path, &db, SQLITE_OPEN_READONLY,
-                                    NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db,
-                                       "SELECT name FROM sqlite_master"
-                                       " WHERE type = 'table' ORDER BY name",
-                                       -1, &tables, NULL), ==, SQLITE_OK);
-  while (sqlite3_step (tables) == SQLITE_ROW)
-    {
-      const char *table = (const char *) sqlite3_column_text (tables, 0);
-      g_autofree char *sql = g_strdup_printf ("SELECT * FROM \"%s\" ORDER BY rowid",
-                                              table);
-      sqlite3_stmt *rows = NULL;
-
-      g_string_append_printf (dump, "[%s]\n", table);
-      g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &rows, NULL), ==,
-                       SQLITE_OK);
-      while (sqlite3_step (rows) == SQLITE_ROW)
-        {
-          for (int col = 0; col < sqlite3_column_count (rows); col++)
-            {
-              const char *text = (const char *) sqlite3_column_text (rows, col);
-
-              g_string_append_printf (dump, "%s|", text != NULL ? text : "NULL");
-            }
-          g_string_append_c (dump, '\n');
-        }
-      sqlite3_finalize (rows);
-    }
-  sqlite3_finalize (tables);
-  sqlite3_close (db);
-  return g_string_free (dump, FALSE);
+  g_assert_cmpstr (before, ==, after);
+  assert_signals (fixture, NULL);
 }
 
 static char *
@@ -230,11 +179,10 @@ test_vm_duplicate (Fixture       *fixture,
   g_autoptr(GError) error = NULL;
   g_autofree char *uuid = create_vm (fixture, "a");
   g_autofree char *dump = NULL;
-  g_autofree char *after = NULL;
   char *again;
 
   g_ptr_array_set_size (fixture->signals, 0);
-  dump = dump_db (fixture);
+  dump = wb_test_dump_db (fixture->path);
 
   again = wb_settings_create_vm (fixture->settings, "a", TRUE, &error);
   g_assert_null (again);
@@ -251,9 +199,7 @@ test_vm_duplicate (Fixture       *fixture,
   g_assert_null (again);
   g_assert_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT);
 
-  after = dump_db (fixture);
-  g_assert_cmpstr (dump, ==, after);
-  assert_signals (fixture, NULL);
+  assert_unchanged (fixture, dump);
 }
 
 static void
@@ -369,7 +315,6 @@ test_vm_all_or_nothing (Fixture       *fixture,
   g_autoptr(GError) error = NULL;
   g_autofree char *uuid = create_vm (fixture, "atomic");
   g_autofree char *before = NULL;
-  g_autofree char *after = NULL;
   const WbVmChange bad_value[] = {
     { "nic", 2, "intnet" },
     { "natpf", 1, "ssh,tcp,,2222,,22" },
@@ -393,7 +338,7 @@ test_vm_all_or_nothing (Fixture       *fixture,
   };
 
   g_ptr_array_set_size (fixture->signals, 0);
-  before = dump_db (fixture);
+  before = wb_test_dump_db (fixture->path);
 
   g_assert_false (wb_settings_modify_vm (fixture->settings, uuid, bad_value,
                                          G_N_ELEMENTS (bad_value), &error));
@@ -415,9 +360,7 @@ test_vm_all_or_nothing (Fixture       *fixture,
   g_assert_error (error, WB_ERROR, WB_ERROR_EXISTS);
   g_clear_error (&error);
 
-  after = dump_db (fixture);
-  g_assert_cmpstr (before, ==, after);
-  assert_signals (fixture, NULL);
+  assert_unchanged (fixture, before);
 
   /* The store is still usable after the rollbacks. */
   g_assert_true (wb_settings_modify_vm (fixture->settings, uuid, bad_value, 2,
@@ -436,7 +379,6 @@ test_vm_mac_unique (Fixture       *fixture,
   g_autoptr(GHashTable) macs = g_hash_table_new_full (g_str_hash, g_str_equal,
                                                       g_free, NULL);
   g_autofree char *before = NULL;
-  g_autofree char *after = NULL;
   g_autofree char *expected = NULL;
   WbVmChange steal = { "macaddress", 1, a->adapters[4].mac };
   WbVmChange twice[] = {
@@ -450,7 +392,7 @@ test_vm_mac_unique (Fixture       *fixture,
   };
 
   g_ptr_array_set_size (fixture->signals, 0);
-  before = dump_db (fixture);
+  before = wb_test_dump_db (fixture->path);
 
   /* Another VM's MAC. */
   g_assert_false (wb_settings_modify_vm (fixture->settings, "b", &steal, 1,
@@ -467,9 +409,7 @@ test_vm_mac_unique (Fixture       *fixture,
   g_assert_error (error, WB_ERROR, WB_ERROR_EXISTS);
   g_clear_error (&error);
 
-  after = dump_db (fixture);
-  g_assert_cmpstr (before, ==, after);
-  assert_signals (fixture, NULL);
+  assert_unchanged (fixture, before);
 
   /* Only the final state counts: a MAC passed between adapters is fine. */
   g_assert_true (wb_settings_modify_vm (fixture->settings, "b", swap,
@@ -506,7 +446,6 @@ test_vm_running (Fixture       *fixture,
   g_autofree char *uuid = create_vm (fixture, "busy");
   g_autofree char *changed = sig ("changed", WB_OBJECT_VM, uuid);
   g_autofree char *before = NULL;
-  g_autofree char *after = NULL;
   g_autoptr(WbVm) vm = NULL;
   const WbVmChange change = { "cableconnected", 1, "off" };
 
@@ -519,11 +458,11 @@ test_vm_running (Fixture       *fixture,
   vm = get_vm (fixture, "busy");
   g_assert_true (vm->running);
 
-  before = dump_db (fixture);
+  before = wb_test_dump_db (fixture->path);
   g_assert_false (wb_settings_modify_vm (fixture->settings, "busy", &change, 1,
                                          &error));
   g_assert_error (error, WB_ERROR, WB_ERROR_BUSY);
-  g_assert_nonnull (strstr (error->message, "controlvm"));
+  wb_test_assert_message_contains (error, "controlvm");
   g_assert_cmpstr (error->message, ==,
                    "Machine 'busy' is running: change it with 'controlvm'");
   g_clear_error (&error);
@@ -531,9 +470,7 @@ test_vm_running (Fixture       *fixture,
   g_assert_false (wb_settings_delete_vm (fixture->settings, uuid, &error));
   g_assert_error (error, WB_ERROR, WB_ERROR_BUSY);
   g_clear_error (&error);
-  after = dump_db (fixture);
-  g_assert_cmpstr (before, ==, after);
-  assert_signals (fixture, NULL);
+  assert_unchanged (fixture, before);
 
   wb_settings_set_vm_running (fixture->settings, uuid, FALSE);
   assert_signals (fixture, changed, NULL);
@@ -557,7 +494,6 @@ test_nat_network (Fixture       *fixture,
   g_autoptr(GError) error = NULL;
   g_autoptr(WbNatNetwork) net = NULL;
   g_autofree char *before = NULL;
-  g_autofree char *after = NULL;
   g_autofree char *added = sig ("added", WB_OBJECT_NAT_NETWORK, "natnet1");
   g_autofree char *changed = sig ("changed", WB_OBJECT_NAT_NETWORK, "natnet1");
   g_autofree char *removed = sig ("removed", WB_OBJECT_NAT_NETWORK, "natnet1");
@@ -609,7 +545,7 @@ test_nat_network (Fixture       *fixture,
   g_assert_false (net->enabled);
   g_assert_cmpuint (net->rules->len, ==, 1);
 
-  before = dump_db (fixture);
+  before = wb_test_dump_db (fixture->path);
 
   g_assert_false (wb_settings_add_nat_network (fixture->settings, "natnet1", add,
                                                G_N_ELEMENTS (add), &error));
@@ -655,9 +591,7 @@ test_nat_network (Fixture       *fixture,
   g_assert_cmpstr (error->message, ==, "NAT network 'natnet9' not found");
   g_clear_error (&error);
 
-  after = dump_db (fixture);
-  g_assert_cmpstr (before, ==, after);
-  assert_signals (fixture, NULL);
+  assert_unchanged (fixture, before);
 
   g_assert_true (wb_settings_modify_nat_network (fixture->settings, "natnet1",
                                                  modify, G_N_ELEMENTS (modify),
@@ -765,7 +699,6 @@ test_host_only (Fixture       *fixture,
                                         "HostInterfaceNetworking-vboxnet0");
   g_autoptr(WbHostOnlyIf) hif = NULL;
   g_autofree char *before = NULL;
-  g_autofree char *after = NULL;
 
   g_assert_cmpstr (first, ==, "vboxnet0");
   assert_signals (fixture, added0, dhcp_added0, NULL);
@@ -803,7 +736,7 @@ test_host_only (Fixture       *fixture,
   g_clear_error (&error);
 
   /* ipconfig */
-  before = dump_db (fixture);
+  before = wb_test_dump_db (fixture->path);
   g_assert_false (wb_settings_configure_host_only_if (fixture->settings,
                                                       "vboxnet1", "192.168.57",
                                                       "255.255.255.0", &error));
@@ -819,9 +752,7 @@ test_host_only (Fixture       *fixture,
                                                       "255.255.0.0", &error));
   g_assert_error (error, WB_ERROR, WB_ERROR_NOT_FOUND);
   g_clear_error (&error);
-  after = dump_db (fixture);
-  g_assert_cmpstr (before, ==, after);
-  assert_signals (fixture, NULL);
+  assert_unchanged (fixture, before);
 
   g_assert_true (wb_settings_configure_host_only_if (fixture->settings,
                                                      "vboxnet1", "10.1.1.1",
@@ -850,14 +781,10 @@ test_host_only_keeps_dhcp (Fixture       *fixture,
   g_autofree char *added0 = sig ("added", WB_OBJECT_HOST_ONLY_IF, "vboxnet0");
 
   /* A server left from before (as an older engine could leave it). */
-  g_free (custom->server_ip);
-  custom->server_ip = g_strdup ("192.168.56.2");
-  g_free (custom->netmask);
-  custom->netmask = g_strdup ("255.255.255.0");
-  g_free (custom->lower_ip);
-  custom->lower_ip = g_strdup ("192.168.56.10");
-  g_free (custom->upper_ip);
-  custom->upper_ip = g_strdup ("192.168.56.20");
+  wb_test_set_str (&custom->server_ip, "192.168.56.2");
+  wb_test_set_str (&custom->netmask, "255.255.255.0");
+  wb_test_set_str (&custom->lower_ip, "192.168.56.10");
+  wb_test_set_str (&custom->upper_ip, "192.168.56.20");
   g_assert_true (wb_store_insert_dhcp_server (fixture->store, custom, &error));
   g_assert_no_error (error);
 
@@ -876,7 +803,6 @@ test_host_only_in_use (Fixture       *fixture,
   g_autofree char *name = create_host_only_if (fixture);
   g_autofree char *uuid = create_vm (fixture, "guest");
   g_autofree char *before = NULL;
-  g_autofree char *after = NULL;
   const WbVmChange changes[] = {
     { "nic", 1, "hostonly" },
     { "hostonlyadapter", 1, "vboxnet0" },
@@ -888,14 +814,12 @@ test_host_only_in_use (Fixture       *fixture,
   wb_settings_set_vm_running (fixture->settings, uuid, TRUE);
   g_ptr_array_set_size (fixture->signals, 0);
 
-  before = dump_db (fixture);
+  before = wb_test_dump_db (fixture->path);
   g_assert_false (wb_settings_remove_host_only_if (fixture->settings, "vboxnet0",
                                                    &error));
   g_assert_error (error, WB_ERROR, WB_ERROR_BUSY);
   g_clear_error (&error);
-  after = dump_db (fixture);
-  g_assert_cmpstr (before, ==, after);
-  assert_signals (fixture, NULL);
+  assert_unchanged (fixture, before);
 
   wb_settings_set_vm_running (fixture->settings, uuid, FALSE);
   g_assert_true (wb_settings_remove_host_only_if (fixture->settings, "vboxnet0",
@@ -909,7 +833,6 @@ test_dhcp_server (Fixture       *fixture,
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *before = NULL;
-  g_autofree char *after = NULL;
   g_autofree char *added = sig ("added", WB_OBJECT_DHCP_SERVER, "lab");
   g_autofree char *changed = sig ("changed", WB_OBJECT_DHCP_SERVER, "lab");
   g_autofree char *removed = sig ("removed", WB_OBJECT_DHCP_SERVER, "lab");
@@ -954,7 +877,7 @@ test_dhcp_server (Fixture       *fixture,
   assert_dhcp_server (fixture, "lab", "10.0.0.2", "10.0.0.10", "10.0.0.100",
                       FALSE);
 
-  before = dump_db (fixture);
+  before = wb_test_dump_db (fixture->path);
 
   g_assert_false (wb_settings_add_dhcp_server (fixture->settings, "lab", add,
                                                G_N_ELEMENTS (add), &error));
@@ -1008,9 +931,7 @@ test_dhcp_server (Fixture       *fixture,
   g_assert_cmpstr (error->message, ==, "DHCP server for network 'nolab' not found");
   g_clear_error (&error);
 
-  after = dump_db (fixture);
-  g_assert_cmpstr (before, ==, after);
-  assert_signals (fixture, NULL);
+  assert_unchanged (fixture, before);
 
   g_assert_true (wb_settings_modify_dhcp_server (fixture->settings, "lab",
                                                  modify, G_N_ELEMENTS (modify),

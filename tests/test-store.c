@@ -13,6 +13,7 @@
 
 #include "wb-error.h"
 #include "wb-store.h"
+#include "wb-test-util.h"
 
 typedef struct
 {
@@ -22,33 +23,11 @@ typedef struct
 } Fixture;
 
 static void
-remove_dir (const char *dir)
-{
-  g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  g_assert_nonnull (handle);
-  while ((name = g_dir_read_name (handle)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-
-      g_assert_cmpint (g_unlink (path), ==, 0);
-    }
-  g_assert_cmpint (g_rmdir (dir), ==, 0);
-}
-
-static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-
-  fixture->dir = g_dir_make_tmp ("wb-test-store-XXXXXX", &error);
-  g_assert_no_error (error);
-  fixture->path = g_build_filename (fixture->dir, "wirebox.db", NULL);
-  fixture->store = wb_store_open (fixture->path, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (fixture->store);
+  fixture->store = wb_test_open_tmp_store ("wb-test-store-XXXXXX",
+                                           &fixture->dir, &fixture->path);
 }
 
 static void
@@ -56,7 +35,7 @@ fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
   g_clear_object (&fixture->store);
-  remove_dir (fixture->dir);
+  wb_test_rm_rf (fixture->dir);
   g_free (fixture->path);
   g_free (fixture->dir);
 }
@@ -115,129 +94,7 @@ raw_query_text (const char *path,
   return text;
 }
 
-/* --- deep equality ------------------------------------------------------ */
-
-static void
-assert_rules_equal (GPtrArray *a,
-                    GPtrArray *b)
-{
-  g_assert_cmpuint (a->len, ==, b->len);
-  for (guint i = 0; i < a->len; i++)
-    {
-      const WbNatRule *ra = g_ptr_array_index (a, i);
-      const WbNatRule *rb = g_ptr_array_index (b, i);
-
-      g_assert_cmpstr (ra->name, ==, rb->name);
-      g_assert_cmpint (ra->proto, ==, rb->proto);
-      g_assert_cmpstr (ra->host_ip, ==, rb->host_ip);
-      g_assert_cmpuint (ra->host_port, ==, rb->host_port);
-      g_assert_cmpstr (ra->guest_ip, ==, rb->guest_ip);
-      g_assert_cmpuint (ra->guest_port, ==, rb->guest_port);
-    }
-}
-
-static void
-assert_adapters_equal (const WbAdapter *a,
-                       const WbAdapter *b)
-{
-  g_assert_cmpuint (a->slot, ==, b->slot);
-  g_assert_cmpint (a->enabled, ==, b->enabled);
-  g_assert_cmpint (a->attachment, ==, b->attachment);
-  g_assert_cmpint (a->type, ==, b->type);
-  g_assert_cmpstr (a->mac, ==, b->mac);
-  g_assert_cmpint (a->cable_connected, ==, b->cable_connected);
-  g_assert_cmpint (a->promisc, ==, b->promisc);
-  g_assert_cmpint (a->trace, ==, b->trace);
-  g_assert_cmpstr (a->trace_file, ==, b->trace_file);
-  g_assert_cmpuint (a->speed_kbps, ==, b->speed_kbps);
-  g_assert_cmpstr (a->intnet, ==, b->intnet);
-  g_assert_cmpstr (a->nat_network, ==, b->nat_network);
-  g_assert_cmpstr (a->bridge_adapter, ==, b->bridge_adapter);
-  g_assert_cmpstr (a->hostonly_adapter, ==, b->hostonly_adapter);
-  g_assert_cmpstr (a->generic_driver, ==, b->generic_driver);
-  g_assert_cmpuint (a->generic_props->len, ==, b->generic_props->len);
-  for (guint i = 0; i < a->generic_props->len; i++)
-    {
-      const WbProperty *pa = g_ptr_array_index (a->generic_props, i);
-      const WbProperty *pb = g_ptr_array_index (b->generic_props, i);
-
-      g_assert_cmpstr (pa->name, ==, pb->name);
-      g_assert_cmpstr (pa->value, ==, pb->value);
-    }
-  g_assert_cmpstr (a->natnet, ==, b->natnet);
-  g_assert_cmpint (a->nat_localhost_reachable, ==, b->nat_localhost_reachable);
-  g_assert_cmpuint (a->nat_mtu, ==, b->nat_mtu);
-  assert_rules_equal (a->nat_rules, b->nat_rules);
-}
-
-static void
-assert_vms_equal (const WbVm *a,
-                  const WbVm *b)
-{
-  g_assert_cmpint (a->id, ==, b->id);
-  g_assert_cmpstr (a->uuid, ==, b->uuid);
-  g_assert_cmpstr (a->name, ==, b->name);
-  g_assert_cmpint (a->registered, ==, b->registered);
-  for (guint i = 0; i < WB_MAX_ADAPTERS; i++)
-    assert_adapters_equal (&a->adapters[i], &b->adapters[i]);
-}
-
-static void
-assert_nat_networks_equal (const WbNatNetwork *a,
-                           const WbNatNetwork *b)
-{
-  g_assert_cmpstr (a->name, ==, b->name);
-  g_assert_cmpstr (a->network, ==, b->network);
-  g_assert_cmpint (a->enabled, ==, b->enabled);
-  g_assert_cmpint (a->dhcp, ==, b->dhcp);
-  g_assert_cmpint (a->ipv6, ==, b->ipv6);
-  g_assert_cmpstr (a->ipv6_prefix, ==, b->ipv6_prefix);
-  g_assert_cmpint (a->running, ==, b->running);
-  assert_rules_equal (a->rules, b->rules);
-  g_assert_cmpuint (a->loopback->len, ==, b->loopback->len);
-  for (guint i = 0; i < a->loopback->len; i++)
-    {
-      const WbLoopbackMap *la = g_ptr_array_index (a->loopback, i);
-      const WbLoopbackMap *lb = g_ptr_array_index (b->loopback, i);
-
-      g_assert_cmpstr (la->address, ==, lb->address);
-      g_assert_cmpuint (la->offset, ==, lb->offset);
-    }
-}
-
-static void
-assert_host_only_ifs_equal (const WbHostOnlyIf *a,
-                            const WbHostOnlyIf *b)
-{
-  g_assert_cmpstr (a->name, ==, b->name);
-  g_assert_cmpstr (a->guid, ==, b->guid);
-  g_assert_cmpstr (a->ip, ==, b->ip);
-  g_assert_cmpstr (a->netmask, ==, b->netmask);
-  g_assert_cmpstr (a->mac, ==, b->mac);
-  g_assert_cmpint (a->dhcp, ==, b->dhcp);
-}
-
-static void
-assert_dhcp_servers_equal (const WbDhcpServer *a,
-                           const WbDhcpServer *b)
-{
-  g_assert_cmpstr (a->network_name, ==, b->network_name);
-  g_assert_cmpstr (a->server_ip, ==, b->server_ip);
-  g_assert_cmpstr (a->netmask, ==, b->netmask);
-  g_assert_cmpstr (a->lower_ip, ==, b->lower_ip);
-  g_assert_cmpstr (a->upper_ip, ==, b->upper_ip);
-  g_assert_cmpint (a->enabled, ==, b->enabled);
-}
-
 /* --- objects to store --------------------------------------------------- */
-
-static void
-set_str (char       **field,
-         const char  *value)
-{
-  g_free (*field);
-  *field = g_strdup (value);
-}
 
 static void
 add_property (WbAdapter  *adapter,
@@ -273,26 +130,26 @@ make_full_vm (const char *name)
       adapter->trace = i % 2 == 1;
       g_free (text);
       text = g_strdup_printf ("/tmp/trace %u ü.pcap", i);
-      set_str (&adapter->trace_file, text);
+      wb_test_set_str (&adapter->trace_file, text);
       adapter->speed_kbps = 1000000 + i;
       g_free (text);
       text = g_strdup_printf ("lab-%u", i);
-      set_str (&adapter->intnet, text);
+      wb_test_set_str (&adapter->intnet, text);
       g_free (text);
       text = g_strdup_printf ("natnet-%u", i);
-      set_str (&adapter->nat_network, text);
+      wb_test_set_str (&adapter->nat_network, text);
       g_free (text);
       text = g_strdup_printf ("eth%u", i);
-      set_str (&adapter->bridge_adapter, text);
+      wb_test_set_str (&adapter->bridge_adapter, text);
       g_free (text);
       text = g_strdup_printf ("vboxnet%u", i);
-      set_str (&adapter->hostonly_adapter, text);
-      set_str (&adapter->generic_driver, i % 2 ? "VDE" : "UDPTunnel");
+      wb_test_set_str (&adapter->hostonly_adapter, text);
+      wb_test_set_str (&adapter->generic_driver, i % 2 ? "VDE" : "UDPTunnel");
       add_property (adapter, "dest", "10.9.9.9");
       add_property (adapter, "sport", "10001");
       g_free (text);
       text = g_strdup_printf ("192.168.%u.0/24", 100 + i);
-      set_str (&adapter->natnet, text);
+      wb_test_set_str (&adapter->natnet, text);
       adapter->nat_localhost_reachable = i % 2 == 1;
       adapter->nat_mtu = 1400 + i;
       /* Not in name order, to see that the order added is kept. */
@@ -316,11 +173,11 @@ make_nat_network (const char *name)
   WbNatNetwork *net = wb_nat_network_new (name);
   WbLoopbackMap *map = g_new0 (WbLoopbackMap, 1);
 
-  set_str (&net->network, "192.168.22.0/24");
+  wb_test_set_str (&net->network, "192.168.22.0/24");
   net->enabled = FALSE;
   net->dhcp = FALSE;
   net->ipv6 = TRUE;
-  set_str (&net->ipv6_prefix, "fd00:1::/64");
+  wb_test_set_str (&net->ipv6_prefix, "fd00:1::/64");
   net->running = TRUE;
   g_ptr_array_add (net->rules,
                    wb_nat_rule_new ("ssh", WB_PROTO_TCP, "", 1022,
@@ -377,7 +234,7 @@ test_schema_newer (void)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(WbStore) store = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("wb-test-store-XXXXXX", NULL);
+  g_autofree char *dir = wb_test_make_tmp_dir ("wb-test-store-XXXXXX");
   g_autofree char *path = g_build_filename (dir, "wirebox.db", NULL);
   g_autofree char *expected = NULL;
 
@@ -396,7 +253,7 @@ test_schema_newer (void)
   g_assert_null (store);
   g_assert_error (error, WB_ERROR, WB_ERROR_NOT_SUPPORTED);
 
-  remove_dir (dir);
+  wb_test_rm_rf (dir);
 }
 
 static void
@@ -405,7 +262,7 @@ test_migration_v1_to_v2 (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(WbStore) store = NULL;
   g_autoptr(WbVm) vm = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("wb-test-store-XXXXXX", NULL);
+  g_autofree char *dir = wb_test_make_tmp_dir ("wb-test-store-XXXXXX");
   g_autofree char *path = g_build_filename (dir, "wirebox.db", NULL);
   GString *sql = g_string_new (NULL);
 
@@ -489,7 +346,7 @@ test_migration_v1_to_v2 (void)
   g_assert_cmpuint (vm->adapters[0].nat_mtu, ==, 9000);
 
   g_clear_object (&store);
-  remove_dir (dir);
+  wb_test_rm_rf (dir);
 }
 
 static void
@@ -497,7 +354,7 @@ test_migration_atomic (void)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(WbStore) store = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("wb-test-store-XXXXXX", NULL);
+  g_autofree char *dir = wb_test_make_tmp_dir ("wb-test-store-XXXXXX");
   g_autofree char *path = g_build_filename (dir, "wirebox.db", NULL);
 
   store = wb_store_open_at_version (path, 1, &error);
@@ -523,7 +380,7 @@ test_migration_atomic (void)
                                            &error));
   g_assert_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT);
 
-  remove_dir (dir);
+  wb_test_rm_rf (dir);
 }
 
 static void
@@ -543,10 +400,10 @@ test_vm_round_trip (Fixture       *fixture,
   reopen (fixture);
   loaded = wb_store_load_vm (fixture->store, "full", &error);
   g_assert_no_error (error);
-  assert_vms_equal (vm, loaded);
+  wb_test_assert_vms_equal (vm, loaded);
   by_uuid = wb_store_load_vm (fixture->store, vm->uuid, &error);
   g_assert_no_error (error);
-  assert_vms_equal (vm, by_uuid);
+  wb_test_assert_vms_equal (vm, by_uuid);
 
   /* An update rewrites every column, rule and property. */
   for (guint i = 0; i < WB_MAX_ADAPTERS; i++)
@@ -560,22 +417,22 @@ test_vm_round_trip (Fixture       *fixture,
       adapter->cable_connected = !adapter->cable_connected;
       adapter->promisc = (WbPromisc) ((i + 1) % WB_N_PROMISC);
       adapter->trace = !adapter->trace;
-      set_str (&adapter->trace_file, "");
+      wb_test_set_str (&adapter->trace_file, "");
       adapter->speed_kbps = 0;
-      set_str (&adapter->intnet, "other");
-      set_str (&adapter->nat_network, "");
-      set_str (&adapter->bridge_adapter, "");
-      set_str (&adapter->hostonly_adapter, "");
-      set_str (&adapter->generic_driver, "");
+      wb_test_set_str (&adapter->intnet, "other");
+      wb_test_set_str (&adapter->nat_network, "");
+      wb_test_set_str (&adapter->bridge_adapter, "");
+      wb_test_set_str (&adapter->hostonly_adapter, "");
+      wb_test_set_str (&adapter->generic_driver, "");
       g_ptr_array_remove_index (adapter->generic_props, 0);
-      set_str (&adapter->natnet, "");
+      wb_test_set_str (&adapter->natnet, "");
       adapter->nat_localhost_reachable = !adapter->nat_localhost_reachable;
       adapter->nat_mtu = 0;
       g_ptr_array_remove_index (adapter->nat_rules, 1);
       g_ptr_array_add (adapter->nat_rules,
                        wb_nat_rule_new ("new", WB_PROTO_UDP, "", 999, "", 9));
     }
-  set_str (&vm->name, "renamed");
+  wb_test_set_str (&vm->name, "renamed");
   vm->registered = FALSE;
   g_assert_true (wb_store_update_vm (fixture->store, vm, &error));
   g_assert_no_error (error);
@@ -584,7 +441,7 @@ test_vm_round_trip (Fixture       *fixture,
   g_clear_pointer (&loaded, wb_vm_free);
   loaded = wb_store_load_vm (fixture->store, vm->uuid, &error);
   g_assert_no_error (error);
-  assert_vms_equal (vm, loaded);
+  wb_test_assert_vms_equal (vm, loaded);
   g_assert_cmpint (query (fixture->store, "SELECT count(*) FROM nat_rule"), ==,
                    3 * WB_MAX_ADAPTERS);
   g_assert_cmpint (query (fixture->store, "SELECT count(*) FROM generic_property"),
@@ -606,7 +463,8 @@ test_vm_lists (Fixture       *fixture,
     {
       vms[i] = make_full_vm (names[i]);
       vms[i]->registered = i != 2;
-      set_str (&vms[i]->adapters[3].intnet, i == 2 ? "secret" : "shared");
+      wb_test_set_str (&vms[i]->adapters[3].intnet,
+                       i == 2 ? "secret" : "shared");
       g_assert_true (wb_store_insert_vm (fixture->store, vms[i], &error));
       g_assert_no_error (error);
     }
@@ -624,16 +482,16 @@ test_vm_lists (Fixture       *fixture,
   all = wb_store_load_all_vms (fixture->store, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (all->len, ==, 3);
-  assert_vms_equal (vms[0], all->pdata[0]);
-  assert_vms_equal (vms[1], all->pdata[1]);
-  assert_vms_equal (vms[3], all->pdata[2]);
+  wb_test_assert_vms_equal (vms[0], all->pdata[0]);
+  wb_test_assert_vms_equal (vms[1], all->pdata[1]);
+  wb_test_assert_vms_equal (vms[3], all->pdata[2]);
 
   /* An unregistered VM is still found by load_vm (its name stays taken). */
   {
     g_autoptr(WbVm) hidden = wb_store_load_vm (fixture->store, "hidden", &error);
 
     g_assert_no_error (error);
-    assert_vms_equal (vms[2], hidden);
+    wb_test_assert_vms_equal (vms[2], hidden);
   }
 
   intnets = wb_store_list_intnets (fixture->store, &error);
@@ -668,7 +526,7 @@ test_vm_errors (Fixture       *fixture,
   g_assert_cmpint (twin->id, ==, 0);
   g_clear_error (&error);
 
-  set_str (&same_uuid->uuid, vm->uuid);
+  wb_test_set_str (&same_uuid->uuid, vm->uuid);
   g_assert_false (wb_store_insert_vm (fixture->store, same_uuid, &error));
   g_assert_error (error, WB_ERROR, WB_ERROR_EXISTS);
   g_clear_error (&error);
@@ -680,8 +538,8 @@ test_vm_errors (Fixture       *fixture,
 
   /* Nor does one that fails after the vm and adapter rows were written:
    * two rules of one name on an adapter break UNIQUE (vm_id, slot, name). */
-  set_str (&twin->name, "twin");
-  set_str (&twin->uuid, "22222222-2222-4222-8222-222222222222");
+  wb_test_set_str (&twin->name, "twin");
+  wb_test_set_str (&twin->uuid, "22222222-2222-4222-8222-222222222222");
   g_ptr_array_add (twin->adapters[6].nat_rules,
                    wb_nat_rule_new ("web", WB_PROTO_UDP, "", 1, "", 1));
   g_assert_false (wb_store_insert_vm (fixture->store, twin, &error));
@@ -696,8 +554,8 @@ test_vm_errors (Fixture       *fixture,
 
   /* The same for an update: the stored VM stays as it was. */
   twin->id = vm->id;
-  set_str (&twin->name, "dup");
-  set_str (&twin->uuid, vm->uuid);
+  wb_test_set_str (&twin->name, "dup");
+  wb_test_set_str (&twin->uuid, vm->uuid);
   g_assert_false (wb_store_update_vm (fixture->store, twin, &error));
   g_assert_error (error, WB_ERROR, WB_ERROR_FAILED);
   g_clear_error (&error);
@@ -705,7 +563,7 @@ test_vm_errors (Fixture       *fixture,
     g_autoptr(WbVm) reloaded = wb_store_load_vm (fixture->store, "dup", &error);
 
     g_assert_no_error (error);
-    assert_vms_equal (vm, reloaded);
+    wb_test_assert_vms_equal (vm, reloaded);
   }
   twin->id = 0;
 
@@ -732,10 +590,10 @@ test_vm_errors (Fixture       *fixture,
   g_clear_error (&error);
 
   /* Renaming onto a taken name. */
-  set_str (&same_uuid->uuid, "11111111-1111-4111-8111-111111111111");
+  wb_test_set_str (&same_uuid->uuid, "11111111-1111-4111-8111-111111111111");
   g_assert_true (wb_store_insert_vm (fixture->store, same_uuid, &error));
   g_assert_no_error (error);
-  set_str (&same_uuid->name, "dup");
+  wb_test_set_str (&same_uuid->name, "dup");
   g_assert_false (wb_store_update_vm (fixture->store, same_uuid, &error));
   g_assert_error (error, WB_ERROR, WB_ERROR_EXISTS);
 }
@@ -894,13 +752,13 @@ test_nat_network_round_trip (Fixture       *fixture,
   reopen (fixture);
   loaded = wb_store_load_nat_network (fixture->store, "net-b", &error);
   g_assert_no_error (error);
-  assert_nat_networks_equal (net, loaded);
+  wb_test_assert_nat_networks_equal (net, loaded);
 
   list = wb_store_list_nat_networks (fixture->store, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (list->len, ==, 2);
-  assert_nat_networks_equal (other, list->pdata[0]);
-  assert_nat_networks_equal (net, list->pdata[1]);
+  wb_test_assert_nat_networks_equal (other, list->pdata[0]);
+  wb_test_assert_nat_networks_equal (net, list->pdata[1]);
 
   /* Update: rules and mappings rewritten, in order. */
   g_ptr_array_remove_index (net->rules, 0);
@@ -908,14 +766,14 @@ test_nat_network_round_trip (Fixture       *fixture,
                    wb_nat_rule_new ("http", WB_PROTO_TCP, "", 8080,
                                     "192.168.22.7", 80));
   g_ptr_array_set_size (net->loopback, 0);
-  set_str (&net->network, "10.1.0.0/16");
+  wb_test_set_str (&net->network, "10.1.0.0/16");
   net->running = FALSE;
   g_assert_true (wb_store_update_nat_network (fixture->store, net, &error));
   g_assert_no_error (error);
   g_clear_pointer (&loaded, wb_nat_network_free);
   loaded = wb_store_load_nat_network (fixture->store, "net-b", &error);
   g_assert_no_error (error);
-  assert_nat_networks_equal (net, loaded);
+  wb_test_assert_nat_networks_equal (net, loaded);
 
   g_assert_false (wb_store_insert_nat_network (fixture->store, net, &error));
   g_assert_error (error, WB_ERROR, WB_ERROR_EXISTS);
@@ -950,8 +808,8 @@ test_host_only_round_trip (Fixture       *fixture,
   g_autoptr(WbHostOnlyIf) loaded = NULL;
   g_autoptr(GPtrArray) list = NULL;
 
-  set_str (&ten->ip, "10.10.10.1");
-  set_str (&ten->netmask, "255.255.0.0");
+  wb_test_set_str (&ten->ip, "10.10.10.1");
+  wb_test_set_str (&ten->netmask, "255.255.0.0");
   ten->dhcp = TRUE;
   g_assert_true (wb_store_insert_host_only_if (fixture->store, ten, &error));
   g_assert_true (wb_store_insert_host_only_if (fixture->store, two, &error));
@@ -960,21 +818,21 @@ test_host_only_round_trip (Fixture       *fixture,
   reopen (fixture);
   loaded = wb_store_load_host_only_if (fixture->store, "vboxnet10", &error);
   g_assert_no_error (error);
-  assert_host_only_ifs_equal (ten, loaded);
+  wb_test_assert_host_only_ifs_equal (ten, loaded);
 
   /* By index, not by name: vboxnet2 before vboxnet10. */
   list = wb_store_list_host_only_ifs (fixture->store, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (list->len, ==, 2);
-  assert_host_only_ifs_equal (two, list->pdata[0]);
-  assert_host_only_ifs_equal (ten, list->pdata[1]);
+  wb_test_assert_host_only_ifs_equal (two, list->pdata[0]);
+  wb_test_assert_host_only_ifs_equal (ten, list->pdata[1]);
 
-  set_str (&two->ip, "192.168.99.1");
+  wb_test_set_str (&two->ip, "192.168.99.1");
   g_assert_true (wb_store_update_host_only_if (fixture->store, two, &error));
   g_clear_pointer (&loaded, wb_host_only_if_free);
   loaded = wb_store_load_host_only_if (fixture->store, "vboxnet2", &error);
   g_assert_no_error (error);
-  assert_host_only_ifs_equal (two, loaded);
+  wb_test_assert_host_only_ifs_equal (two, loaded);
 
   g_assert_false (wb_store_insert_host_only_if (fixture->store, two, &error));
   g_assert_error (error, WB_ERROR, WB_ERROR_EXISTS);
@@ -989,7 +847,7 @@ test_host_only_round_trip (Fixture       *fixture,
   g_assert_error (error, WB_ERROR, WB_ERROR_NOT_FOUND);
   g_clear_error (&error);
 
-  set_str (&two->name, "eth0");
+  wb_test_set_str (&two->name, "eth0");
   g_assert_false (wb_store_insert_host_only_if (fixture->store, two, &error));
   g_assert_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT);
 }
@@ -1005,10 +863,10 @@ test_dhcp_round_trip (Fixture       *fixture,
   g_autoptr(WbDhcpServer) loaded = NULL;
   g_autoptr(GPtrArray) list = NULL;
 
-  set_str (&lab->server_ip, "10.5.0.2");
-  set_str (&lab->netmask, "255.255.0.0");
-  set_str (&lab->lower_ip, "10.5.1.1");
-  set_str (&lab->upper_ip, "10.5.1.200");
+  wb_test_set_str (&lab->server_ip, "10.5.0.2");
+  wb_test_set_str (&lab->netmask, "255.255.0.0");
+  wb_test_set_str (&lab->lower_ip, "10.5.1.1");
+  wb_test_set_str (&lab->upper_ip, "10.5.1.200");
   lab->enabled = FALSE;
   g_assert_true (wb_store_insert_dhcp_server (fixture->store, lab, &error));
   g_assert_true (wb_store_insert_dhcp_server (fixture->store, host, &error));
@@ -1018,21 +876,21 @@ test_dhcp_round_trip (Fixture       *fixture,
   loaded = wb_store_load_dhcp_server (fixture->store,
                                       "HostInterfaceNetworking-vboxnet0", &error);
   g_assert_no_error (error);
-  assert_dhcp_servers_equal (host, loaded);
+  wb_test_assert_dhcp_servers_equal (host, loaded);
 
   list = wb_store_list_dhcp_servers (fixture->store, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (list->len, ==, 2);
-  assert_dhcp_servers_equal (host, list->pdata[0]);
-  assert_dhcp_servers_equal (lab, list->pdata[1]);
+  wb_test_assert_dhcp_servers_equal (host, list->pdata[0]);
+  wb_test_assert_dhcp_servers_equal (lab, list->pdata[1]);
 
   lab->enabled = TRUE;
-  set_str (&lab->upper_ip, "10.5.1.250");
+  wb_test_set_str (&lab->upper_ip, "10.5.1.250");
   g_assert_true (wb_store_update_dhcp_server (fixture->store, lab, &error));
   g_clear_pointer (&loaded, wb_dhcp_server_free);
   loaded = wb_store_load_dhcp_server (fixture->store, "lab", &error);
   g_assert_no_error (error);
-  assert_dhcp_servers_equal (lab, loaded);
+  wb_test_assert_dhcp_servers_equal (lab, loaded);
 
   g_assert_false (wb_store_insert_dhcp_server (fixture->store, lab, &error));
   g_assert_error (error, WB_ERROR, WB_ERROR_EXISTS);

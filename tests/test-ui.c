@@ -4,32 +4,14 @@
  * the VMs with their adapter summaries and follows changes made by another
  * client.
  */
-#include <glib/gstdio.h>
 
 #include "wb-client.h"
 #include "wb-engine.h"
 #include "wb-resources.h"
+#include "wb-test-util.h"
 #include "wb-window.h"
 
 static char *home;
-
-static void
-rm_rf (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        rm_rf (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
 
 static void
 collect_rows (GtkWidget *widget,
@@ -161,13 +143,10 @@ int
 main (int    argc,
       char **argv)
 {
-  g_autoptr(GError) error = NULL;
   int status;
 
   g_setenv ("LANGUAGE", "C", TRUE);
-  home = g_dir_make_tmp ("wirebox-ui-XXXXXX", &error);
-  g_assert_no_error (error);
-  g_setenv ("WIREBOX_HOME", home, TRUE);
+  home = wb_test_set_up_home ("wirebox-ui-XXXXXX");
 
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
@@ -176,7 +155,7 @@ main (int    argc,
   g_test_add_func ("/ui/summary", test_summary);
   g_test_add_func ("/ui/window-lists-vms", test_window_lists_vms);
   status = g_test_run ();
-  rm_rf (home);
+  wb_test_rm_rf (home);
   g_free (home);
   return status;
 }
