@@ -564,15 +564,37 @@ wb_settings_get_vm (WbSettings  *self,
   return load_registered_vm (self, name_or_uuid, error);
 }
 
-static WbVm *
-modify_vm (WbSettings        *self,
-           const char        *name_or_uuid,
-           const WbVmChange  *changes,
-           gsize              n_changes,
-           GError           **error)
+typedef gboolean (*VmApplyFunc) (WbVm        *vm,
+                                 const char  *key,
+                                 guint        slot,
+                                 const char  *value,
+                                 GError     **error);
+
+/* How a change list reaches a VM: which parser applies it, and whether a
+ * running VM takes it (the runtime's controlvm path) or refuses it. */
+typedef struct
 {
-  g_autoptr(WbVm) vm = load_stopped_vm (self, name_or_uuid,
-                                        "change it with 'controlvm'", error);
+  VmApplyFunc  apply;
+  gboolean     running_ok;
+  const char  *advice;        /* when refused because the VM runs */
+} VmChangeKind;
+
+static const VmChangeKind vm_settings_change = { wb_vm_apply, FALSE, "change it with 'controlvm'" };
+static const VmChangeKind vm_live_change = { wb_vm_apply, TRUE, NULL };
+static const VmChangeKind vm_guest_change = {
+  wb_vm_apply_guest, FALSE, "its guest settings apply when it starts: power it off first"
+};
+
+static WbVm *
+change_vm (WbSettings          *self,
+           const VmChangeKind  *kind,
+           const char          *name_or_uuid,
+           const WbVmChange    *changes,
+           gsize                n_changes,
+           GError             **error)
+{
+  g_autoptr(WbVm) vm = kind->running_ok ? load_registered_vm (self, name_or_uuid, error)
+                                        : load_stopped_vm (self, name_or_uuid, kind->advice, error);
 
   if (vm == NULL)
     return NULL;
@@ -583,8 +605,7 @@ modify_vm (WbSettings        *self,
   /* @vm is our own copy: a failure below drops it unsaved. */
   for (gsize i = 0; i < n_changes; i++)
     {
-      if (!wb_vm_apply (vm, changes[i].key, changes[i].slot, changes[i].value,
-                        error))
+      if (!kind->apply (vm, changes[i].key, changes[i].slot, changes[i].value, error))
         return NULL;
     }
 
@@ -595,12 +616,13 @@ modify_vm (WbSettings        *self,
   return g_steal_pointer (&vm);
 }
 
-gboolean
-wb_settings_modify_vm (WbSettings        *self,
-                       const char        *name_or_uuid,
-                       const WbVmChange  *changes,
-                       gsize              n_changes,
-                       GError           **error)
+static gboolean
+run_vm_change (WbSettings          *self,
+               const VmChangeKind  *kind,
+               const char          *name_or_uuid,
+               const WbVmChange    *changes,
+               gsize                n_changes,
+               GError             **error)
 {
   g_autoptr(WbVm) vm = NULL;
 
@@ -611,13 +633,43 @@ wb_settings_modify_vm (WbSettings        *self,
   if (!wb_store_begin (self->store, error))
     return FALSE;
 
-  vm = modify_vm (self, name_or_uuid, changes, n_changes, error);
+  vm = change_vm (self, kind, name_or_uuid, changes, n_changes, error);
   if (!finish (self, vm != NULL, error))
     return FALSE;
 
   if (n_changes > 0)
     emit (self, SIGNAL_CHANGED, WB_OBJECT_VM, vm->uuid);
   return TRUE;
+}
+
+gboolean
+wb_settings_modify_vm (WbSettings        *self,
+                       const char        *name_or_uuid,
+                       const WbVmChange  *changes,
+                       gsize              n_changes,
+                       GError           **error)
+{
+  return run_vm_change (self, &vm_settings_change, name_or_uuid, changes, n_changes, error);
+}
+
+gboolean
+wb_settings_modify_running_vm (WbSettings        *self,
+                               const char        *name_or_uuid,
+                               const WbVmChange  *changes,
+                               gsize              n_changes,
+                               GError           **error)
+{
+  return run_vm_change (self, &vm_live_change, name_or_uuid, changes, n_changes, error);
+}
+
+gboolean
+wb_settings_configure_guest (WbSettings        *self,
+                             const char        *name_or_uuid,
+                             const WbVmChange  *changes,
+                             gsize              n_changes,
+                             GError           **error)
+{
+  return run_vm_change (self, &vm_guest_change, name_or_uuid, changes, n_changes, error);
 }
 
 /* --- NAT networks ------------------------------------------------------- */

@@ -134,6 +134,24 @@ static const char * const migrations[] = {
   "  expires INTEGER NOT NULL,"
   "  PRIMARY KEY (network_name, mac)"
   ");",
+
+  /* 2 -> 3: guest settings (what the VM's operating system holds), and the
+   * services every existing guest ran by default. */
+  "ALTER TABLE adapter ADD COLUMN guest_dhcp INTEGER NOT NULL DEFAULT 1;"
+  "ALTER TABLE adapter ADD COLUMN guest_address INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE adapter ADD COLUMN guest_prefix INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE adapter ADD COLUMN guest_gateway INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE adapter ADD COLUMN guest_mtu INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE adapter ADD COLUMN guest_masquerade INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE vm ADD COLUMN ip_forward INTEGER NOT NULL DEFAULT 0;"
+  "CREATE TABLE vm_service ("
+  "  vm_id INTEGER NOT NULL REFERENCES vm (id) ON DELETE CASCADE,"
+  "  port INTEGER NOT NULL CHECK (port BETWEEN 1 AND 65535),"
+  "  kind TEXT NOT NULL,"
+  "  PRIMARY KEY (vm_id, port)"
+  ");"
+  "INSERT INTO vm_service (vm_id, port, kind) SELECT id, 22, 'ssh' FROM vm;"
+  "INSERT INTO vm_service (vm_id, port, kind) SELECT id, 80, 'http' FROM vm;",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == WB_STORE_SCHEMA_VERSION);
@@ -143,16 +161,18 @@ G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == WB_STORE_SCHEMA_VERSION);
 #define ADAPTER_COLUMNS \
   "enabled, attachment, type, mac, cable, promisc, trace, trace_file, " \
   "speed, intnet, nat_network, bridge_adapter, hostonly_adapter, " \
-  "generic_driver, natnet, nat_localhost_reachable, nat_mtu"
+  "generic_driver, natnet, nat_localhost_reachable, nat_mtu, " \
+  "guest_dhcp, guest_address, guest_prefix, guest_gateway, guest_mtu, " \
+  "guest_masquerade"
 #define ADAPTER_VALUES \
   "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, " \
-  "?18, ?19"
+  "?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25"
 
 /* A rule's columns, bound by bind_rule() and read by read_rule(). */
 #define RULE_COLUMNS \
   "name, proto, host_ip, host_port, guest_ip, guest_port"
 
-#define VM_COLUMNS "id, uuid, name, registered"
+#define VM_COLUMNS "id, uuid, name, registered, ip_forward"
 #define NAT_NETWORK_COLUMNS \
   "name, network, enabled, dhcp, ipv6, ipv6_prefix, running"
 #define HOST_ONLY_IF_COLUMNS "name, guid, ip, netmask, mac, dhcp"
@@ -183,6 +203,9 @@ typedef enum
   STMT_RULE_SELECT,
   STMT_RULE_INSERT,
   STMT_RULE_DELETE,
+  STMT_SERVICE_SELECT,
+  STMT_SERVICE_INSERT,
+  STMT_SERVICE_DELETE,
   STMT_MAC_IN_USE,
   STMT_INTNETS,
 
@@ -227,9 +250,10 @@ static const char * const stmt_sql[N_STMTS] = {
     "SELECT " VM_COLUMNS " FROM vm WHERE registered ORDER BY id",
   /* The parameters of STMT_VM_UPDATE; the id (?1) is SQLite's to choose. */
   [STMT_VM_INSERT] =
-    "INSERT INTO vm (uuid, name, registered) VALUES (?2, ?3, ?4)",
+    "INSERT INTO vm (uuid, name, registered, ip_forward) VALUES (?2, ?3, ?4, ?5)",
   [STMT_VM_UPDATE] =
-    "UPDATE vm SET uuid = ?2, name = ?3, registered = ?4 WHERE id = ?1",
+    "UPDATE vm SET uuid = ?2, name = ?3, registered = ?4, ip_forward = ?5"
+    " WHERE id = ?1",
   [STMT_VM_DELETE] = "DELETE FROM vm WHERE id = ?1",
   [STMT_ADAPTER_SELECT] =
     "SELECT slot, " ADAPTER_COLUMNS " FROM adapter WHERE vm_id = ?1",
@@ -253,6 +277,11 @@ static const char * const stmt_sql[N_STMTS] = {
     "INSERT INTO nat_rule (vm_id, slot, position, " RULE_COLUMNS ")"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
   [STMT_RULE_DELETE] = "DELETE FROM nat_rule WHERE vm_id = ?1",
+  [STMT_SERVICE_SELECT] =
+    "SELECT port, kind FROM vm_service WHERE vm_id = ?1 ORDER BY port",
+  [STMT_SERVICE_INSERT] =
+    "INSERT INTO vm_service (vm_id, port, kind) VALUES (?1, ?2, ?3)",
+  [STMT_SERVICE_DELETE] = "DELETE FROM vm_service WHERE vm_id = ?1",
   [STMT_MAC_IN_USE] =
     "SELECT 1 FROM adapter WHERE mac = ?1 AND vm_id <> ?2 LIMIT 1",
   [STMT_INTNETS] =
@@ -623,9 +652,10 @@ read_rule (WbStore       *self,
 /* (vm_id, slot) as ?1, ?2 and the ADAPTER_COLUMNS as ?3.. : the same
  * binding serves the INSERT and the UPDATE. */
 static void
-bind_adapter (sqlite3_stmt    *stmt,
-              gint64           vm_id,
-              const WbAdapter *adapter)
+bind_adapter (sqlite3_stmt          *stmt,
+              gint64                 vm_id,
+              const WbAdapter       *adapter,
+              const WbGuestIfConfig *guest)
 {
   sqlite3_bind_int64 (stmt, 1, vm_id);
   sqlite3_bind_int (stmt, 2, adapter->slot);
@@ -646,15 +676,24 @@ bind_adapter (sqlite3_stmt    *stmt,
   bind_text (stmt, 17, adapter->natnet);
   sqlite3_bind_int (stmt, 18, adapter->nat_localhost_reachable);
   sqlite3_bind_int64 (stmt, 19, adapter->nat_mtu);
+  sqlite3_bind_int (stmt, 20, guest->dhcp);
+  sqlite3_bind_int64 (stmt, 21, guest->address);
+  sqlite3_bind_int (stmt, 22, guest->prefix);
+  sqlite3_bind_int64 (stmt, 23, guest->gateway);
+  sqlite3_bind_int (stmt, 24, guest->mtu);
+  sqlite3_bind_int (stmt, 25, guest->masquerade);
 }
 
 /* Result column 0 is the slot, 1.. the ADAPTER_COLUMNS. */
 static gboolean
-read_adapter (WbStore       *self,
-              sqlite3_stmt  *stmt,
-              WbAdapter     *adapter,
-              GError       **error)
+read_adapter (WbStore          *self,
+              sqlite3_stmt     *stmt,
+              WbAdapter        *adapter,
+              WbGuestIfConfig  *guest,
+              GError          **error)
 {
+  gint64 prefix = sqlite3_column_int64 (stmt, 20);
+  gint64 mtu = sqlite3_column_int64 (stmt, 22);
   const char *attachment = column_text (stmt, 2);
   const char *type = column_text (stmt, 3);
   const char *promisc = column_text (stmt, 6);
@@ -681,6 +720,15 @@ read_adapter (WbStore       *self,
   replace_column (&adapter->natnet, stmt, 15);
   adapter->nat_localhost_reachable = column_bool (stmt, 16);
   adapter->nat_mtu = (guint) sqlite3_column_int64 (stmt, 17);
+  /* Guest settings were validated when stored; a bad row is corruption. */
+  if (prefix < 0 || prefix > 32 || mtu < 0 || mtu > 9000)
+    return set_corrupt (self, error, "guest setting", "prefix or MTU");
+  guest->dhcp = column_bool (stmt, 18);
+  guest->address = (guint32) sqlite3_column_int64 (stmt, 19);
+  guest->prefix = (guint) prefix;
+  guest->gateway = (guint32) sqlite3_column_int64 (stmt, 21);
+  guest->mtu = (guint) mtu;
+  guest->masquerade = column_bool (stmt, 23);
   return TRUE;
 }
 
@@ -1057,6 +1105,7 @@ read_vm_row (WbStore       *self,
   vm->id = sqlite3_column_int64 (row, 0);
   replace_column (&vm->uuid, row, 1);
   vm->registered = column_bool (row, 3);
+  vm->ip_forward = column_bool (row, 4);
   return vm;
 }
 
@@ -1079,7 +1128,55 @@ adapter_for_slot (WbStore       *self,
   return &vm->adapters[slot - 1];
 }
 
-/* Adapters, generic properties and NAT rules of vm->id. */
+/* The services of vm->id, replacing wb_vm_new()'s defaults. */
+static gboolean
+load_vm_services (WbStore  *self,
+                  WbVm     *vm,
+                  GError  **error)
+{
+  g_auto(WbStmt) stmt = get_stmt (self, STMT_SERVICE_SELECT, error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  g_array_set_size (vm->services, 0);
+  sqlite3_bind_int64 (stmt, 1, vm->id);
+  while ((rc = step_row (self, stmt, error)) == SQLITE_ROW)
+    {
+      g_autofree char *spec = g_strdup_printf ("tcp:%d:%s", sqlite3_column_int (stmt, 0),
+                                               column_text (stmt, 1));
+
+      /* The model's own parser keeps one definition of a valid service. */
+      if (!wb_vm_apply_guest (vm, "service", 0, spec, NULL))
+        return set_corrupt (self, error, "service", spec);
+    }
+
+  return rc == SQLITE_DONE;
+}
+
+static gboolean
+insert_vm_services (WbStore     *self,
+                    const WbVm  *vm,
+                    GError     **error)
+{
+  for (guint i = 0; i < vm->services->len; i++)
+    {
+      const WbVmService *service = &g_array_index (vm->services, WbVmService, i);
+      g_auto(WbStmt) stmt = get_stmt (self, STMT_SERVICE_INSERT, error);
+
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, vm->id);
+      sqlite3_bind_int (stmt, 2, service->port);
+      bind_text (stmt, 3, wb_vm_service_kind_to_string (service->kind));
+      if (!step_done (self, stmt, error))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* Adapters, generic properties, NAT rules and services of vm->id. */
 static gboolean
 load_vm_children (WbStore  *self,
                   WbVm     *vm,
@@ -1098,7 +1195,8 @@ load_vm_children (WbStore  *self,
     {
       WbAdapter *adapter = adapter_for_slot (self, vm, adapters, error);
 
-      if (adapter == NULL || !read_adapter (self, adapters, adapter, error))
+      if (adapter == NULL ||
+          !read_adapter (self, adapters, adapter, &vm->guest[adapter->slot - 1], error))
         return FALSE;
       g_ptr_array_set_size (adapter->generic_props, 0);
       g_ptr_array_set_size (adapter->nat_rules, 0);
@@ -1141,8 +1239,10 @@ load_vm_children (WbStore  *self,
         return FALSE;
       g_ptr_array_add (adapter->nat_rules, rule);
     }
+  if (rc < 0)
+    return FALSE;
 
-  return rc == SQLITE_DONE;
+  return load_vm_services (self, vm, error);
 }
 
 /* A VM from a VM_COLUMNS row with its adapters, properties and rules. */
@@ -1214,18 +1314,19 @@ wb_store_load_all_vms (WbStore  *self,
 }
 
 static gboolean
-write_adapter (WbStore          *self,
-               StmtId            id,
-               gint64            vm_id,
-               const WbAdapter  *adapter,
-               GError          **error)
+write_adapter (WbStore                *self,
+               StmtId                  id,
+               gint64                  vm_id,
+               const WbAdapter        *adapter,
+               const WbGuestIfConfig  *guest,
+               GError                **error)
 {
   g_auto(WbStmt) stmt = get_stmt (self, id, error);
 
   if (stmt == NULL)
     return FALSE;
 
-  bind_adapter (stmt, vm_id, adapter);
+  bind_adapter (stmt, vm_id, adapter, guest);
   if (!step_done (self, stmt, error))
     return FALSE;
 
@@ -1289,12 +1390,12 @@ write_vm_adapters (WbStore     *self,
 {
   for (guint i = 0; i < WB_MAX_ADAPTERS; i++)
     {
-      if (!write_adapter (self, adapter_stmt, vm->id, &vm->adapters[i], error) ||
+      if (!write_adapter (self, adapter_stmt, vm->id, &vm->adapters[i], &vm->guest[i], error) ||
           !insert_adapter_children (self, vm->id, &vm->adapters[i], error))
         return FALSE;
     }
 
-  return TRUE;
+  return insert_vm_services (self, vm, error);
 }
 
 /* The INSERT or UPDATE of the vm row (the same parameters; an UPDATE that
@@ -1314,6 +1415,7 @@ write_vm_row (WbStore     *self,
   bind_text (stmt, 2, vm->uuid);
   bind_text (stmt, 3, vm->name);
   sqlite3_bind_int (stmt, 4, vm->registered);
+  sqlite3_bind_int (stmt, 5, vm->ip_forward);
   if (sqlite3_step (stmt) != SQLITE_DONE)
     {
       if (strstr (sqlite3_errmsg (self->db), "vm.uuid") != NULL)
@@ -1370,6 +1472,7 @@ update_vm (WbStore     *self,
   return write_vm_row (self, STMT_VM_UPDATE, vm, error) &&
          run_stmt_id (self, STMT_RULE_DELETE, vm->id, error) &&
          run_stmt_id (self, STMT_PROPERTY_DELETE, vm->id, error) &&
+         run_stmt_id (self, STMT_SERVICE_DELETE, vm->id, error) &&
          write_vm_adapters (self, STMT_ADAPTER_UPDATE, vm, error);
 }
 

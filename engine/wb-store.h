@@ -15,7 +15,7 @@ G_BEGIN_DECLS
 
 /* The schema version this build writes. Each older version has a migration
  * step to the next one (wb-store.c). */
-#define WB_STORE_SCHEMA_VERSION 2
+#define WB_STORE_SCHEMA_VERSION 3
 
 #define WB_TYPE_STORE (wb_store_get_type ())
 G_DECLARE_FINAL_TYPE (WbStore, wb_store, WB, STORE, GObject)

@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Guest settings in the model: wb_vm_apply_guest and its defaults. */
-#include <string.h>
-
 #include "wb-error.h"
 #include "wb-model.h"
+#include "wb-test-util.h"
 
 static void
 apply_ok (WbVm       *vm,
@@ -31,7 +30,7 @@ apply_fails (WbVm       *vm,
 
   g_assert_false (wb_vm_apply_guest (vm, key, slot, value, &error));
   g_assert_error (error, WB_ERROR, code);
-  g_assert_nonnull (strstr (error->message, in_message));
+  wb_test_assert_message_contains (error, in_message);
   g_assert_cmpmem (vm->guest, sizeof vm->guest, before->guest, sizeof before->guest);
   g_assert_cmpint (vm->ip_forward, ==, before->ip_forward);
   g_assert_cmpmem (vm->services->data, vm->services->len * sizeof (WbVmService),

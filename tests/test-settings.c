@@ -485,6 +485,89 @@ test_vm_running (Fixture       *fixture,
   g_assert_no_error (error);
 }
 
+static void
+test_vm_running_changes (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *uuid = create_vm (fixture, "live");
+  g_autofree char *changed = sig ("changed", WB_OBJECT_VM, uuid);
+  g_autofree char *before = NULL;
+  g_autoptr(WbVm) vm = NULL;
+  const WbVmChange live[] = { { "nic", 1, "intnet" }, { "intnet", 1, "other" } };
+  const WbVmChange guest[] = { { "guestip", 1, "192.168.23.2/24" } };
+  const WbVmChange bad[] = { { "nic", 1, "intnet" }, { "nic", 9, "nat" } };
+
+  wb_settings_set_vm_running (fixture->settings, uuid, TRUE);
+  g_ptr_array_set_size (fixture->signals, 0);
+
+  /* The runtime's controlvm path stores into a running VM. */
+  g_assert_true (wb_settings_modify_running_vm (fixture->settings, "live", live,
+                                                G_N_ELEMENTS (live), &error));
+  g_assert_no_error (error);
+  assert_signals (fixture, changed, NULL);
+  vm = get_vm (fixture, "live");
+  g_assert_cmpint (vm->adapters[0].attachment, ==, WB_ATTACHMENT_INTNET);
+  g_assert_cmpstr (vm->adapters[0].intnet, ==, "other");
+
+  /* All or nothing there too. */
+  before = wb_test_dump_db (fixture->path);
+  g_assert_false (wb_settings_modify_running_vm (fixture->settings, "live", bad,
+                                                 G_N_ELEMENTS (bad), &error));
+  g_assert_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  assert_unchanged (fixture, before);
+
+  /* Guest settings wait for the VM to be off. */
+  g_assert_false (wb_settings_configure_guest (fixture->settings, "live", guest, 1, &error));
+  g_assert_error (error, WB_ERROR, WB_ERROR_BUSY);
+  wb_test_assert_message_contains (error, "power it off");
+  g_clear_error (&error);
+  assert_unchanged (fixture, before);
+}
+
+static void
+test_vm_guest_settings (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *uuid = create_vm (fixture, "router");
+  g_autofree char *changed = sig ("changed", WB_OBJECT_VM, uuid);
+  g_autofree char *before = NULL;
+  g_autoptr(WbVm) vm = NULL;
+  const WbVmChange good[] = {
+    { "guestip", 2, "192.168.23.1/24" },
+    { "ipforward", 0, "on" },
+    { "masquerade", 1, "on" },
+    { "service", 0, "tcp:7:echo" },
+  };
+  const WbVmChange bad[] = {
+    { "guestip", 1, "10.0.0.5/24" },
+    { "guestmtu", 1, "70000" },
+  };
+
+  g_ptr_array_set_size (fixture->signals, 0);
+  g_assert_true (wb_settings_configure_guest (fixture->settings, "router", good,
+                                              G_N_ELEMENTS (good), &error));
+  g_assert_no_error (error);
+  assert_signals (fixture, changed, NULL);
+
+  vm = get_vm (fixture, "router");
+  g_assert_false (vm->guest[1].dhcp);
+  g_assert_cmphex (vm->guest[1].address, ==, 0xc0a81701);
+  g_assert_true (vm->ip_forward);
+  g_assert_true (vm->guest[0].masquerade);
+  g_assert_cmpuint (vm->services->len, ==, 3);
+
+  before = wb_test_dump_db (fixture->path);
+  g_assert_false (wb_settings_configure_guest (fixture->settings, "router", bad,
+                                               G_N_ELEMENTS (bad), &error));
+  g_assert_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT);
+  wb_test_assert_message_contains (error, "--guestmtu1");
+  g_clear_error (&error);
+  assert_unchanged (fixture, before);
+}
+
 /* --- NAT networks ------------------------------------------------------- */
 
 static void
@@ -967,6 +1050,8 @@ main (int    argc,
   ADD ("/settings/vm/all-or-nothing", test_vm_all_or_nothing);
   ADD ("/settings/vm/mac-unique", test_vm_mac_unique);
   ADD ("/settings/vm/running", test_vm_running);
+  ADD ("/settings/vm/running-changes", test_vm_running_changes);
+  ADD ("/settings/vm/guest-settings", test_vm_guest_settings);
   ADD ("/settings/nat-network", test_nat_network);
   ADD ("/settings/host-only", test_host_only);
   ADD ("/settings/host-only/keeps-dhcp", test_host_only_keeps_dhcp);

@@ -152,6 +152,12 @@ make_full_vm (const char *name)
       wb_test_set_str (&adapter->natnet, text);
       adapter->nat_localhost_reachable = i % 2 == 1;
       adapter->nat_mtu = 1400 + i;
+      vm->guest[i].dhcp = i % 3 == 0;
+      vm->guest[i].address = 0x0a000001 + (i << 8);
+      vm->guest[i].prefix = 16 + i;
+      vm->guest[i].gateway = 0x0a0000fe + (i << 8);
+      vm->guest[i].mtu = 1000 + i;
+      vm->guest[i].masquerade = i % 2 == 0;
       /* Not in name order, to see that the order added is kept. */
       g_ptr_array_add (adapter->nat_rules,
                        wb_nat_rule_new ("web", WB_PROTO_TCP, "127.0.0.1",
@@ -164,6 +170,9 @@ make_full_vm (const char *name)
                                         22));
     }
 
+  vm->ip_forward = TRUE;
+  g_assert_true (wb_vm_apply_guest (vm, "service", 0, "tcp:7:echo", NULL));
+  g_assert_true (wb_vm_apply_guest (vm, "service", 0, "tcp:22:http", NULL));
   return vm;
 }
 
@@ -199,9 +208,9 @@ test_schema_fresh (Fixture       *fixture,
 {
   g_autofree char *journal = NULL;
 
-  g_assert_cmpuint (wb_store_get_schema_version (fixture->store), ==, 2);
+  g_assert_cmpuint (wb_store_get_schema_version (fixture->store), ==, 3);
   g_assert_cmpstr (wb_store_get_path (fixture->store), ==, fixture->path);
-  g_assert_cmpint (query (fixture->store, "PRAGMA user_version"), ==, 2);
+  g_assert_cmpint (query (fixture->store, "PRAGMA user_version"), ==, 3);
   /* Per connection, so asked of the store's own. */
   g_assert_cmpint (query (fixture->store, "PRAGMA foreign_keys"), ==, 1);
   g_assert_cmpint (query (fixture->store, "PRAGMA synchronous"), ==, 1);
@@ -215,7 +224,7 @@ test_schema_fresh (Fixture       *fixture,
                           " AND name IN ('vm', 'adapter', 'generic_property',"
                           " 'nat_rule', 'nat_network', 'nat_network_rule',"
                           " 'nat_network_loopback', 'host_only_if',"
-                          " 'dhcp_server', 'dhcp_lease')"), ==, 10);
+                          " 'dhcp_server', 'dhcp_lease', 'vm_service')"), ==, 11);
   g_assert_cmpint (query (fixture->store,
                           "SELECT count(*) FROM pragma_table_info('adapter')"
                           " WHERE name IN ('nat_localhost_reachable', 'nat_mtu')"),
@@ -226,7 +235,7 @@ test_schema_fresh (Fixture       *fixture,
 
   /* Opening again migrates nothing and keeps the version. */
   reopen (fixture);
-  g_assert_cmpuint (wb_store_get_schema_version (fixture->store), ==, 2);
+  g_assert_cmpuint (wb_store_get_schema_version (fixture->store), ==, 3);
 }
 
 static void
@@ -244,7 +253,8 @@ test_schema_newer (void)
   g_assert_null (store);
   g_assert_error (error, WB_ERROR, WB_ERROR_NOT_SUPPORTED);
   expected = g_strdup_printf ("Settings database '%s' was written by a newer "
-                              "Wirebox (schema 7; this build knows 2)", path);
+                              "Wirebox (schema 7; this build knows %d)", path,
+                              WB_STORE_SCHEMA_VERSION);
   g_assert_cmpstr (error->message, ==, expected);
 
   /* Nothing was changed on the way. */
@@ -257,7 +267,7 @@ test_schema_newer (void)
 }
 
 static void
-test_migration_v1_to_v2 (void)
+test_migrations_in_turn (void)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(WbStore) store = NULL;
@@ -300,7 +310,7 @@ test_migration_v1_to_v2 (void)
   raw_exec (path, sql->str);
   g_string_free (sql, TRUE);
 
-  store = wb_store_open (path, &error);
+  store = wb_store_open_at_version (path, 2, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (wb_store_get_schema_version (store), ==, 2);
   g_assert_cmpint (query (store, "PRAGMA user_version"), ==, 2);
@@ -308,6 +318,18 @@ test_migration_v1_to_v2 (void)
                           "SELECT count(*) FROM sqlite_master"
                           " WHERE name = 'dhcp_lease'"), ==, 1);
 
+  /* The columns v2 added, at their defaults (this build reads only the
+   * newest schema, so look at the rows themselves). */
+  g_assert_cmpint (query (store,
+                          "SELECT count(*) FROM adapter WHERE vm_id = 7"
+                          " AND nat_mtu = 0 AND NOT nat_localhost_reachable"), ==, 8);
+  g_clear_object (&store);
+
+  /* On to v3: guest settings at their defaults, and the services every
+   * guest ran before they could be chosen. */
+  g_clear_pointer (&vm, wb_vm_free);
+  store = wb_store_open (path, &error);
+  g_assert_no_error (error);
   vm = wb_store_load_vm (store, "old", &error);
   g_assert_no_error (error);
   g_assert_cmpint (vm->id, ==, 7);
@@ -336,14 +358,32 @@ test_migration_v1_to_v2 (void)
   g_assert_cmpstr (((WbNatRule *) g_ptr_array_index (vm->adapters[0].nat_rules, 0))->name,
                    ==, "ssh");
 
-  /* The migrated database takes v2 data. */
+  g_assert_cmpuint (wb_store_get_schema_version (store), ==, 3);
+  g_assert_false (vm->ip_forward);
+  for (guint i = 0; i < WB_MAX_ADAPTERS; i++)
+    {
+      g_assert_true (vm->guest[i].dhcp);
+      g_assert_cmpuint (vm->guest[i].mtu, ==, 0);
+    }
+  g_assert_cmpuint (vm->services->len, ==, 2);
+  g_assert_cmpuint (g_array_index (vm->services, WbVmService, 0).port, ==, 22);
+  g_assert_cmpint (g_array_index (vm->services, WbVmService, 1).kind, ==, WB_VM_SERVICE_HTTP);
+
+  /* The migrated database takes the new data. */
   vm->adapters[0].nat_mtu = 9000;
+  vm->guest[1].dhcp = FALSE;
+  vm->guest[1].address = 0xc0a81702;
+  vm->guest[1].prefix = 24;
+  vm->ip_forward = TRUE;
   g_assert_true (wb_store_update_vm (store, vm, &error));
   g_assert_no_error (error);
   g_clear_pointer (&vm, wb_vm_free);
   vm = wb_store_load_vm (store, "old", &error);
   g_assert_no_error (error);
   g_assert_cmpuint (vm->adapters[0].nat_mtu, ==, 9000);
+  g_assert_false (vm->guest[1].dhcp);
+  g_assert_cmphex (vm->guest[1].address, ==, 0xc0a81702);
+  g_assert_true (vm->ip_forward);
 
   g_clear_object (&store);
   wb_test_rm_rf (dir);
@@ -916,7 +956,7 @@ main (int    argc,
 
   ADD ("/store/schema/fresh", test_schema_fresh);
   g_test_add_func ("/store/schema/newer", test_schema_newer);
-  g_test_add_func ("/store/migration/v1-to-v2", test_migration_v1_to_v2);
+  g_test_add_func ("/store/migration/v1-to-v3", test_migrations_in_turn);
   g_test_add_func ("/store/migration/atomic", test_migration_atomic);
   ADD ("/store/vm/round-trip", test_vm_round_trip);
   ADD ("/store/vm/lists", test_vm_lists);

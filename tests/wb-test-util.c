@@ -217,7 +217,19 @@ wb_test_assert_vms_equal (const WbVm *a,
   g_assert_cmpint (a->registered, ==, b->registered);
   g_assert_cmpint (a->running, ==, b->running);
   for (guint i = 0; i < WB_MAX_ADAPTERS; i++)
-    wb_test_assert_adapters_equal (&a->adapters[i], &b->adapters[i]);
+    {
+      wb_test_assert_adapters_equal (&a->adapters[i], &b->adapters[i]);
+      g_assert_cmpint (a->guest[i].dhcp, ==, b->guest[i].dhcp);
+      g_assert_cmphex (a->guest[i].address, ==, b->guest[i].address);
+      g_assert_cmpuint (a->guest[i].prefix, ==, b->guest[i].prefix);
+      g_assert_cmphex (a->guest[i].gateway, ==, b->guest[i].gateway);
+      g_assert_cmpuint (a->guest[i].mtu, ==, b->guest[i].mtu);
+      g_assert_cmpint (a->guest[i].masquerade, ==, b->guest[i].masquerade);
+    }
+  g_assert_cmpint (a->ip_forward, ==, b->ip_forward);
+  g_assert_cmpuint (a->services->len, ==, b->services->len);
+  g_assert_cmpmem (a->services->data, a->services->len * sizeof (WbVmService),
+                   b->services->data, b->services->len * sizeof (WbVmService));
 }
 
 void
