@@ -10,6 +10,7 @@
 
 #include "wb-error.h"
 #include "wb-home.h"
+#include "wb-runtime.h"
 #include "wb-service.h"
 #include "wb-settings.h"
 #include "wb-store.h"
@@ -35,6 +36,7 @@ struct _WbEngine
   GDBusServer      *server;
   WbStore          *store;
   WbSettings       *settings;
+  WbRuntime        *runtime;
   WbService        *service;
   GSource          *idle_source;
 
@@ -139,7 +141,8 @@ update_idle_timer (WbEngine *self)
   if ((self->flags & WB_ENGINE_FLAGS_IDLE_EXIT) == 0 || self->service == NULL)
     return;
 
-  idle = wb_service_get_n_connections (self->service) == 0;
+  idle = wb_service_get_n_connections (self->service) == 0 &&
+         wb_runtime_get_n_running (self->runtime) == 0;
   if (idle && self->idle_source == NULL)
     {
       self->idle_source = g_timeout_source_new_seconds (self->idle_seconds);
@@ -158,6 +161,15 @@ static void
 on_n_connections_cb (WbService  *service,
                      GParamSpec *pspec,
                      WbEngine   *self)
+{
+  update_idle_timer (self);
+}
+
+static void
+on_vm_state_changed_cb (WbRuntime  *runtime,
+                        const char *uuid,
+                        gboolean    running,
+                        WbEngine   *self)
 {
   update_idle_timer (self);
 }
@@ -234,7 +246,10 @@ engine_setup (WbEngine  *self,
   if (self->store == NULL)
     return FALSE;
   self->settings = wb_settings_new (self->store);
-  self->service = wb_service_new (self->settings);
+  self->runtime = wb_runtime_new (self->settings);
+  g_signal_connect_object (self->runtime, "vm-state-changed",
+                           G_CALLBACK (on_vm_state_changed_cb), self, 0);
+  self->service = wb_service_new (self->settings, self->runtime);
   g_signal_connect_object (self->service, "notify::n-connections",
                            G_CALLBACK (on_n_connections_cb), self, 0);
 
@@ -269,6 +284,13 @@ engine_teardown (WbEngine *self)
       g_signal_handlers_disconnect_by_data (self->service, self);
       wb_service_close_all (self->service);
       g_clear_object (&self->service);
+    }
+  if (self->runtime != NULL)
+    {
+      /* VMs release what they hold (leases, traces) before the store goes. */
+      g_signal_handlers_disconnect_by_data (self->runtime, self);
+      wb_runtime_shutdown (self->runtime);
+      g_clear_object (&self->runtime);
     }
   g_clear_object (&self->settings);
   g_clear_object (&self->store);

@@ -20,6 +20,7 @@ struct _WbService
   WbDBusEngineSkeleton  parent_instance;
 
   WbSettings           *settings;
+  WbRuntime            *runtime;
   GPtrArray            *clients;         /* Client* */
 };
 
@@ -794,9 +795,231 @@ handle_list_dhcp_servers (WbDBusEngine          *iface,
   return reply_dicts (invocation, servers, error, (ToVariantFunc) wb_variant_from_dhcp_server);
 }
 
+static gboolean
+handle_configure_guest (WbDBusEngine          *iface,
+                        GDBusMethodInvocation *invocation,
+                        const char            *vm,
+                        GVariant              *changes)
+{
+  WbService *self = WB_SERVICE (iface);
+  g_autoptr(GError) error = NULL;
+  g_autofree WbVmChange *list = NULL;
+  gsize n = 0;
+  gboolean ok;
+
+  list = wb_variant_to_vm_changes (changes, &n);
+  ok = wb_settings_configure_guest (self->settings, vm, list, n, &error);
+  return reply_empty (invocation, ok, error);
+}
+
+static gboolean
+handle_start_vm (WbDBusEngine          *iface,
+                 GDBusMethodInvocation *invocation,
+                 const char            *vm,
+                 const char            *type)
+{
+  WbService *self = WB_SERVICE (iface);
+  g_autoptr(GError) error = NULL;
+  gboolean ok = wb_runtime_start_vm (self->runtime, vm, &error);
+
+  return reply_empty (invocation, ok, error);
+}
+
+static gboolean
+handle_control_vm (WbDBusEngine          *iface,
+                   GDBusMethodInvocation *invocation,
+                   const char            *vm,
+                   const char            *key,
+                   guint                  slot,
+                   const char * const    *args)
+{
+  WbService *self = WB_SERVICE (iface);
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  if (g_strcmp0 (key, "poweroff") == 0)
+    ok = wb_runtime_poweroff_vm (self->runtime, vm, &error);
+  else if (g_strcmp0 (key, "reset") == 0)
+    ok = wb_runtime_reset_vm (self->runtime, vm, &error);
+  else
+    ok = wb_runtime_control_vm (self->runtime, vm, key, slot, args, &error);
+  return reply_empty (invocation, ok, error);
+}
+
+static gboolean
+handle_list_running_vms (WbDBusEngine          *iface,
+                         GDBusMethodInvocation *invocation)
+{
+  WbService *self = WB_SERVICE (iface);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) vms = wb_store_list_vms (wb_settings_get_store (self->settings), &error);
+  GVariantBuilder builder;
+
+  if (vms == NULL)
+    return reply_error (invocation, error);
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(ss)"));
+  for (guint i = 0; i < vms->len; i++)
+    {
+      const WbVm *vm = g_ptr_array_index (vms, i);
+
+      if (wb_runtime_is_running (self->runtime, vm->uuid))
+        g_variant_builder_add (&builder, "(ss)", vm->name, vm->uuid);
+    }
+  wb_dbus_engine_complete_list_running_vms (iface, invocation, g_variant_builder_end (&builder));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_get_nic_stats (WbDBusEngine          *iface,
+                      GDBusMethodInvocation *invocation,
+                      const char            *vm)
+{
+  WbService *self = WB_SERVICE (iface);
+  g_autoptr(GError) error = NULL;
+  GVariant *stats = wb_runtime_get_nic_stats (self->runtime, vm, &error);
+
+  if (stats == NULL)
+    return reply_error (invocation, error);
+  wb_dbus_engine_complete_get_nic_stats (iface, invocation, stats);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_get_guest_properties (WbDBusEngine          *iface,
+                             GDBusMethodInvocation *invocation,
+                             const char            *vm)
+{
+  WbService *self = WB_SERVICE (iface);
+  g_autoptr(GError) error = NULL;
+  GVariant *values = wb_runtime_get_properties (self->runtime, vm, &error);
+
+  if (values == NULL)
+    return reply_error (invocation, error);
+  wb_dbus_engine_complete_get_guest_properties (iface, invocation, values);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+/* The pending reply of a call that completes later. */
+typedef struct
+{
+  WbService             *service;
+  GDBusMethodInvocation *invocation;
+} Pending;
+
+static Pending *
+pending_new (WbService             *self,
+             GDBusMethodInvocation *invocation)
+{
+  Pending *pending = g_new0 (Pending, 1);
+
+  pending->service = g_object_ref (self);
+  pending->invocation = g_object_ref (invocation);
+  return pending;
+}
+
+static void
+pending_free (Pending *pending)
+{
+  g_object_unref (pending->service);
+  g_object_unref (pending->invocation);
+  g_free (pending);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Pending, pending_free)
+
+static void
+on_property_waited_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(Pending) pending = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *value = NULL;
+
+  if (wb_runtime_wait_property_finish (WB_RUNTIME (source), result, &name, &value, &error))
+    wb_dbus_engine_complete_wait_guest_property (WB_DBUS_ENGINE (pending->service),
+                                                 pending->invocation, TRUE, name, value);
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    wb_dbus_engine_complete_wait_guest_property (WB_DBUS_ENGINE (pending->service),
+                                                 pending->invocation, FALSE, "", "");
+  else
+    reply_error (pending->invocation, error);
+}
+
+static gboolean
+handle_wait_guest_property (WbDBusEngine          *iface,
+                            GDBusMethodInvocation *invocation,
+                            const char            *vm,
+                            const char            *pattern,
+                            guint                  timeout_ms)
+{
+  WbService *self = WB_SERVICE (iface);
+
+  wb_runtime_wait_property_async (self->runtime, vm, pattern, timeout_ms, NULL,
+                                  on_property_waited_cb, pending_new (self, invocation));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+on_guest_ran_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(Pending) pending = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *output = NULL;
+  int status = 0;
+
+  if (!wb_runtime_guest_run_finish (WB_RUNTIME (source), result, &status, &output, &error))
+    {
+      reply_error (pending->invocation, error);
+      return;
+    }
+  /* Command output is text the guest made: keep it valid for D-Bus. */
+  if (!g_utf8_validate (output, -1, NULL))
+    {
+      char *valid = g_utf8_make_valid (output, -1);
+
+      g_free (output);
+      output = valid;
+    }
+  wb_dbus_engine_complete_guest_run (WB_DBUS_ENGINE (pending->service), pending->invocation,
+                                     status, output);
+}
+
+static gboolean
+handle_guest_run (WbDBusEngine          *iface,
+                  GDBusMethodInvocation *invocation,
+                  const char            *vm,
+                  const char * const    *argv)
+{
+  WbService *self = WB_SERVICE (iface);
+
+  if (argv == NULL || argv[0] == NULL)
+    {
+      g_dbus_method_invocation_return_error_literal (invocation, WB_ERROR,
+                                                     WB_ERROR_INVALID_ARGUMENT,
+                                                     "No command to run");
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  wb_runtime_guest_run_async (self->runtime, vm, argv, NULL, on_guest_ran_cb,
+                              pending_new (self, invocation));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 static void
 wb_service_iface_init (WbDBusEngineIface *iface)
 {
+  iface->handle_configure_guest = handle_configure_guest;
+  iface->handle_start_vm = handle_start_vm;
+  iface->handle_control_vm = handle_control_vm;
+  iface->handle_list_running_vms = handle_list_running_vms;
+  iface->handle_get_nic_stats = handle_get_nic_stats;
+  iface->handle_get_guest_properties = handle_get_guest_properties;
+  iface->handle_wait_guest_property = handle_wait_guest_property;
+  iface->handle_guest_run = handle_guest_run;
   iface->handle_subscribe = handle_subscribe;
   iface->handle_create_vm = handle_create_vm;
   iface->handle_delete_vm = handle_delete_vm;
@@ -831,6 +1054,7 @@ wb_service_dispose (GObject *object)
   if (self->settings != NULL)
     g_signal_handlers_disconnect_by_data (self->settings, self);
   g_clear_pointer (&self->clients, g_ptr_array_unref);
+  g_clear_object (&self->runtime);
   g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (wb_service_parent_class)->dispose (object);
@@ -879,14 +1103,17 @@ wb_service_init (WbService *self)
 }
 
 WbService *
-wb_service_new (WbSettings *settings)
+wb_service_new (WbSettings *settings,
+                WbRuntime  *runtime)
 {
   WbService *self;
 
   g_return_val_if_fail (WB_IS_SETTINGS (settings), NULL);
+  g_return_val_if_fail (WB_IS_RUNTIME (runtime), NULL);
 
   self = g_object_new (WB_TYPE_SERVICE, NULL);
   self->settings = g_object_ref (settings);
+  self->runtime = g_object_ref (runtime);
   g_signal_connect_object (settings, "added", G_CALLBACK (on_settings_changed_cb), self, 0);
   g_signal_connect_object (settings, "changed", G_CALLBACK (on_settings_changed_cb), self, 0);
   g_signal_connect_object (settings, "removed", G_CALLBACK (on_settings_changed_cb), self, 0);

@@ -11,6 +11,7 @@
 #include <gio/gio.h>
 
 #include "wb-dbus.h"
+#include "wb-runtime.h"
 #include "wb-settings.h"
 
 G_BEGIN_DECLS
@@ -18,7 +19,8 @@ G_BEGIN_DECLS
 #define WB_TYPE_SERVICE (wb_service_get_type ())
 G_DECLARE_FINAL_TYPE (WbService, wb_service, WB, SERVICE, WbDBusEngineSkeleton)
 
-WbService  *wb_service_new               (WbSettings       *settings);
+WbService  *wb_service_new               (WbSettings       *settings,
+                                          WbRuntime        *runtime);
 /* Serves @connection until it closes. */
 void        wb_service_add_connection    (WbService        *self,
                                           GDBusConnection  *connection);

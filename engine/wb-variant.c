@@ -64,6 +64,42 @@ wb_variant_from_adapter (const WbAdapter *a)
   return g_variant_builder_end (&b);
 }
 
+/* The adapter dictionary with the guest's settings of that interface. */
+static GVariant *
+adapter_with_guest (const WbAdapter       *adapter,
+                    const WbGuestIfConfig *guest)
+{
+  g_autoptr(GVariant) base = g_variant_ref_sink (wb_variant_from_adapter (adapter));
+  g_autofree char *address = NULL;
+  g_autofree char *gateway = NULL;
+  GVariantBuilder b;
+  GVariantIter iter;
+  const char *key;
+  GVariant *value;
+
+  if (!guest->dhcp)
+    {
+      g_autofree char *ip = wb_ipv4_to_string (guest->address);
+
+      address = g_strdup_printf ("%s/%u", ip, guest->prefix);
+    }
+  gateway = guest->gateway != 0 ? wb_ipv4_to_string (guest->gateway) : g_strdup ("");
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+  g_variant_iter_init (&iter, base);
+  while (g_variant_iter_next (&iter, "{&sv}", &key, &value))
+    {
+      ADD (&b, key, value);
+      g_variant_unref (value);
+    }
+  ADD (&b, "guest-dhcp", g_variant_new_boolean (guest->dhcp));
+  ADD (&b, "guest-address", g_variant_new_string (address != NULL ? address : ""));
+  ADD (&b, "guest-gateway", g_variant_new_string (gateway));
+  ADD (&b, "guest-mtu", g_variant_new_uint32 (guest->mtu));
+  ADD (&b, "masquerade", g_variant_new_boolean (guest->masquerade));
+  return g_variant_builder_end (&b);
+}
+
 GVariant *
 wb_variant_from_adapters (const WbVm *vm)
 {
@@ -71,7 +107,7 @@ wb_variant_from_adapters (const WbVm *vm)
 
   g_variant_builder_init (&b, G_VARIANT_TYPE ("aa{sv}"));
   for (guint i = 0; i < WB_MAX_ADAPTERS; i++)
-    g_variant_builder_add_value (&b, wb_variant_from_adapter (&vm->adapters[i]));
+    g_variant_builder_add_value (&b, adapter_with_guest (&vm->adapters[i], &vm->guest[i]));
   return g_variant_builder_end (&b);
 }
 
@@ -85,6 +121,20 @@ wb_variant_from_vm (const WbVm *vm)
   ADD (&b, "uuid", g_variant_new_string (vm->uuid));
   ADD (&b, "state", g_variant_new_string (vm->running ? "running" : "poweroff"));
   ADD (&b, "adapters", wb_variant_from_adapters (vm));
+  ADD (&b, "ip-forward", g_variant_new_boolean (vm->ip_forward));
+  {
+    GVariantBuilder services;
+
+    g_variant_builder_init (&services, G_VARIANT_TYPE ("a(qs)"));
+    for (guint i = 0; vm->services != NULL && i < vm->services->len; i++)
+      {
+        const WbVmService *service = &g_array_index (vm->services, WbVmService, i);
+
+        g_variant_builder_add (&services, "(qs)", service->port,
+                               wb_vm_service_kind_to_string (service->kind));
+      }
+    ADD (&b, "services", g_variant_builder_end (&services));
+  }
   return g_variant_builder_end (&b);
 }
 

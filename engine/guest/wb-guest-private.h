@@ -140,7 +140,9 @@ gboolean      _wb_guest_icmp_echo          (WbGuest          *guest,
 typedef struct _WbTcpStack WbTcpStack;
 
 WbTcpStack   *_wb_tcp_stack_new            (WbGuest       *guest);
-/* Aborts every connection (RST) and frees the stack. */
+/* Aborts every connection (RST) and frees the stack. The owners of open
+ * sockets get their "closed" callback with G_IO_ERROR_CANCELLED, and the
+ * listeners' destroy notifies run, so that they can free their state. */
 void          _wb_tcp_stack_free           (WbTcpStack    *stack);
 /* A TCP segment for this guest (the IP header checked, the segment not). */
 void          _wb_tcp_input                (WbTcpStack    *stack,
@@ -150,6 +152,24 @@ void          _wb_tcp_input                (WbTcpStack    *stack,
                                             gsize          len);
 /* The guest's TCP stack (created by wb_guest_new). */
 WbTcpStack   *_wb_guest_get_tcp            (WbGuest       *guest);
+
+/* Counters, for the VM's log and for tests. */
+typedef struct
+{
+  guint64 segments_in;
+  guint64 segments_out;
+  guint64 retransmits;     /* segments sent again (timeout or fast retransmit) */
+  guint64 timeouts;        /* retransmission timer expiries */
+  guint64 bad_segments;    /* dropped: short, bad data offset or options, bad checksum, bad address */
+  guint64 resets_sent;
+  guint64 backlog_drops;   /* half-open connections dropped from a full listener backlog */
+  guint   sockets;         /* connections, half-open and TIME-WAIT ones included */
+  guint   half_open;
+  guint   time_wait;
+} WbTcpStats;
+
+void          _wb_tcp_stack_get_stats      (WbTcpStack    *stack,
+                                            WbTcpStats    *stats);
 
 /* --- DHCP client (wb-guest-dhcp.c) ------------------------------------------------ */
 

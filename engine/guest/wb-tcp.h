@@ -48,6 +48,14 @@ gboolean      wb_tcp_listen               (WbGuest               *guest,
                                            WbTcpAcceptFunc        accept,
                                            gpointer               user_data,
                                            GError               **error);
+/* As wb_tcp_listen; @destroy (if not NULL) frees @user_data when the port
+ * stops listening: wb_tcp_unlisten() or the end of the guest's stack. */
+gboolean      wb_tcp_listen_full          (WbGuest               *guest,
+                                           guint16                port,
+                                           WbTcpAcceptFunc        accept,
+                                           gpointer               user_data,
+                                           GDestroyNotify         destroy,
+                                           GError               **error);
 void          wb_tcp_unlisten             (WbGuest               *guest,
                                            guint16                port);
 /* Starts the handshake; "connected" or "closed" follows. NULL with @error
