@@ -140,6 +140,17 @@ _wb_manage_lookup_uint (GVariant   *dict,
   return 0;
 }
 
+guint64
+_wb_manage_lookup_uint64 (GVariant   *dict,
+                          const char *key)
+{
+  guint64 value = 0;
+
+  if (!g_variant_lookup (dict, key, "t", &value))
+    return _wb_manage_lookup_uint (dict, key);
+  return value;
+}
+
 /* The value of @key if it has @type, else NULL. */
 GVariant *
 _wb_manage_lookup_value (GVariant   *dict,

@@ -25,6 +25,13 @@ typedef enum
 
 GQuark _wb_manage_error_quark (void);
 
+/* An error in this domain ends wirebox-manage with its code (0..255) as
+ * the exit status, and prints its message unless that is empty: how a
+ * guest command's own status, or a timeout's, leaves the program. */
+#define WB_MANAGE_EXIT (_wb_manage_exit_quark ())
+
+GQuark _wb_manage_exit_quark (void);
+
 /* The slot count of VIRTUALBOX.md §1, for usage texts only: slot numbers
  * are passed to the engine as written, and it refuses the wrong ones. */
 #define WB_MANAGE_N_SLOTS 8
@@ -35,6 +42,7 @@ typedef enum
   WB_MANAGE_OPTION_VALUE  = 1 << 0, /* takes a value */
   WB_MANAGE_OPTION_SLOT   = 1 << 1, /* the name ends with an adapter number */
   WB_MANAGE_OPTION_DELETE = 1 << 2, /* "delete NAME" takes one more argument */
+  WB_MANAGE_OPTION_ADD_REMOVE = 1 << 3, /* "add VALUE" or "remove VALUE" */
 } WbManageOptionFlags;
 
 /* One row of a command's option table; a table ends with a NULL name. */
@@ -45,6 +53,7 @@ typedef struct
   const char          *key;    /* the engine's name for it, "nictype" */
   WbManageOptionFlags  flags;
   const char          *syntax; /* the value, for usage texts */
+  const char          *remove_syntax; /* the value after "remove", likewise */
 } WbManageOption;
 
 /* A cursor over a command's arguments. */
@@ -66,9 +75,10 @@ typedef struct
   const WbManageOption *option;  /* NULL for a positional argument */
   const char           *name;    /* as written, without its value: "--nic1" */
   guint32               slot;    /* for WB_MANAGE_OPTION_SLOT */
-  const char           *value;   /* the value, the name after "delete", or
-                                    the positional argument */
-  gboolean              delete;  /* "delete NAME" was given */
+  const char           *value;   /* the value, the name after "delete" or
+                                    "add"/"remove", or the positional
+                                    argument */
+  gboolean              delete;  /* "delete NAME" or "remove VALUE" */
 } WbManageArg;
 
 typedef gboolean (*WbManageCommandFunc) (int      argc,
@@ -93,17 +103,25 @@ gboolean      _wb_manage_args_next       (WbManageArgs          *args,
 gboolean      _wb_manage_args_finish     (WbManageArgs          *args,
                                           GError               **error);
 char         *_wb_manage_arg_key         (const WbManageArg     *arg);
+gboolean      _wb_manage_match_slot      (const char            *written,
+                                          const char            *name,
+                                          guint32               *slot);
 gboolean      _wb_manage_syntax_error    (GError               **error,
                                           const char            *format,
                                           ...) G_GNUC_PRINTF (2, 3);
 gboolean      _wb_manage_not_supported   (GError               **error,
                                           const char            *what);
+gboolean      _wb_manage_exit            (GError               **error,
+                                          int                    status,
+                                          const char            *message);
 WbDBusEngine *_wb_manage_connect         (GError               **error);
+int           _wb_manage_report_error    (GError                *error);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (WbManageArgs, _wb_manage_args_clear)
 
 /* wb-manage-vm.c */
 extern const WbManageOption _wb_manage_modifyvm_options[];
+extern const WbManageOption _wb_manage_guestconfig_options[];
 
 gboolean _wb_manage_createvm          (int            argc,
                                        char         **argv,
@@ -121,6 +139,26 @@ gboolean _wb_manage_list_vms          (WbDBusEngine  *engine,
                                        gboolean       long_format,
                                        gboolean       sorted,
                                        GString       *out,
+                                       GError       **error);
+gboolean _wb_manage_list_running_vms  (WbDBusEngine  *engine,
+                                       gboolean       long_format,
+                                       gboolean       sorted,
+                                       GString       *out,
+                                       GError       **error);
+gboolean _wb_manage_startvm           (int            argc,
+                                       char         **argv,
+                                       GError       **error);
+gboolean _wb_manage_controlvm         (int            argc,
+                                       char         **argv,
+                                       GError       **error);
+gboolean _wb_manage_guestconfig       (int            argc,
+                                       char         **argv,
+                                       GError       **error);
+gboolean _wb_manage_guestcontrol      (int            argc,
+                                       char         **argv,
+                                       GError       **error);
+gboolean _wb_manage_guestproperty     (int            argc,
+                                       char         **argv,
                                        GError       **error);
 
 /* wb-manage-net.c */
@@ -180,6 +218,8 @@ const char *_wb_manage_lookup_string    (GVariant    *dict,
 gboolean    _wb_manage_lookup_boolean   (GVariant    *dict,
                                          const char  *key);
 guint32     _wb_manage_lookup_uint      (GVariant    *dict,
+                                         const char  *key);
+guint64     _wb_manage_lookup_uint64    (GVariant    *dict,
                                          const char  *key);
 GVariant   *_wb_manage_lookup_value     (GVariant    *dict,
                                          const char  *key,

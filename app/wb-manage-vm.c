@@ -1,20 +1,29 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * The VM commands: createvm, unregistervm, list vms, showvminfo and the
- * network options of modifyvm (VIRTUALBOX.md §2, §7).
+ * The VM commands: createvm, unregistervm, list vms and runningvms,
+ * showvminfo, the network options of modifyvm (VIRTUALBOX.md §2, §7),
+ * startvm and controlvm; and the guest's: guestconfig, guestcontrol run,
+ * guestproperty.
  */
 #include "wb-manage-private.h"
 
+#include <stdio.h>
 #include <string.h>
 
+#include "wb-error.h"
 #include "wb-home.h"
 
 #define VM_COLUMN 29
 
+#define SLOT_VALUE (WB_MANAGE_OPTION_VALUE | WB_MANAGE_OPTION_SLOT)
+
+/* VBoxManage's exit status for a guest program that ran out of time
+ * (EXITCODEEXEC_TIMEOUT). */
+#define GUEST_RUN_TIMEOUT_STATUS 20
+
 /* Every network option of VIRTUALBOX.md §2, in both spellings. The engine
  * key is the older spelling without its dashes. */
 const WbManageOption _wb_manage_modifyvm_options[] = {
-#define SLOT_VALUE (WB_MANAGE_OPTION_VALUE | WB_MANAGE_OPTION_SLOT)
   { "--nic", NULL, "nic", SLOT_VALUE,
     "none|null|nat|natnetwork|bridged|intnet|hostonly|generic" },
   { "--nic-type", "--nictype", "nictype", SLOT_VALUE,
@@ -47,7 +56,23 @@ const WbManageOption _wb_manage_modifyvm_options[] = {
     "natlocalhostreachable", SLOT_VALUE, "on|off" },
   { "--mac-address", "--macaddress", "macaddress", SLOT_VALUE,
     "auto|<12 hex digits>" },
-#undef SLOT_VALUE
+  { NULL }
+};
+
+/* Wirebox's own guest settings (issue 3 §5), kebab-case and without the
+ * inner dashes; the engine key is the latter without its leading dashes. */
+const WbManageOption _wb_manage_guestconfig_options[] = {
+  { "--guest-ip", "--guestip", "guestip", SLOT_VALUE,
+    "dhcp|<address>/<prefix>" },
+  { "--guest-gateway", "--guestgateway", "guestgateway", SLOT_VALUE,
+    "<address>|none" },
+  { "--guest-mtu", "--guestmtu", "guestmtu", SLOT_VALUE, "<bytes>" },
+  { "--masquerade", NULL, "masquerade", SLOT_VALUE, "on|off" },
+  { "--ip-forward", "--ipforward", "ipforward", WB_MANAGE_OPTION_VALUE,
+    "on|off" },
+  { "--service", NULL, "service",
+    WB_MANAGE_OPTION_VALUE | WB_MANAGE_OPTION_ADD_REMOVE,
+    "tcp:<port>:http|ssh|echo", "tcp:<port>" },
   { NULL }
 };
 
@@ -492,9 +517,113 @@ append_adapter_readable (GString                *out,
     append_rules (out, adapter, slot, FALSE);
 }
 
+/* Not in VBoxManage: the guest's own settings of this interface,
+ * "IP 192.168.23.2/24 (static), gateway 192.168.23.1, MTU 1500,
+ * masquerade off". */
+static void
+append_adapter_guest (GString  *out,
+                      GVariant *adapter,
+                      guint32   slot)
+{
+  g_autofree char *label = g_strdup_printf ("NIC %u Guest:", slot);
+  g_autofree char *address = NULL;
+  const char *gateway = _wb_manage_lookup_string (adapter, "guest-gateway");
+  gboolean dhcp = _wb_manage_lookup_boolean (adapter, "guest-dhcp");
+  guint32 mtu = _wb_manage_lookup_uint (adapter, "guest-mtu");
+
+  if (dhcp)
+    address = g_strdup ("from DHCP");
+  else
+    address = g_strdup_printf ("%s (static)",
+                               _wb_manage_lookup_string (adapter, "guest-address"));
+  /* A static gateway overrides the DHCP server's router. */
+  if (*gateway == '\0')
+    gateway = dhcp ? "from DHCP" : "none";
+
+  _wb_manage_append_field (out, VM_COLUMN, label,
+                           "IP %s, gateway %s, MTU %u, masquerade %s",
+                           address, gateway, mtu != 0 ? mtu : 1500,
+                           _wb_manage_on_off (_wb_manage_lookup_boolean (adapter, "masquerade")));
+}
+
+/* The counters of a running VM's adapter, from GetNicStats: "in 12 frames
+ * / 1400 bytes, out 10 frames / 1200 bytes, dropped: oversize 2". */
+static void
+append_adapter_stats (GString  *out,
+                      GVariant *stats,
+                      guint32   slot)
+{
+  g_autoptr(GVariant) entry = NULL;
+  g_autoptr(GVariant) drops = NULL;
+  g_autoptr(GString) dropped = g_string_new (NULL);
+  g_autofree char *label = g_strdup_printf ("NIC %u Stats:", slot);
+  GVariantIter iter;
+  const char *reason;
+  guint64 count;
+
+  g_variant_iter_init (&iter, stats);
+  while ((entry = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      if (_wb_manage_lookup_uint (entry, "slot") == slot)
+        break;
+      g_clear_pointer (&entry, g_variant_unref);
+    }
+  if (entry == NULL)
+    return;
+
+  drops = _wb_manage_lookup_value (entry, "drops", "a{st}");
+  if (drops != NULL)
+    {
+      g_variant_iter_init (&iter, drops);
+      while (g_variant_iter_next (&iter, "{&st}", &reason, &count))
+        if (count > 0)
+          g_string_append_printf (dropped, "%s%s %" G_GUINT64_FORMAT,
+                                  dropped->len > 0 ? ", " : "", reason, count);
+    }
+
+  _wb_manage_append_field (out, VM_COLUMN, label,
+                           "in %" G_GUINT64_FORMAT " frames / %" G_GUINT64_FORMAT " bytes, "
+                           "out %" G_GUINT64_FORMAT " frames / %" G_GUINT64_FORMAT " bytes, "
+                           "dropped: %s",
+                           _wb_manage_lookup_uint64 (entry, "frames-in"),
+                           _wb_manage_lookup_uint64 (entry, "bytes-in"),
+                           _wb_manage_lookup_uint64 (entry, "frames-out"),
+                           _wb_manage_lookup_uint64 (entry, "bytes-out"),
+                           dropped->len > 0 ? dropped->str : "none");
+}
+
+/* Not in VBoxManage: the guest's settings that are not an interface's,
+ * "IP forwarding on, services tcp:22 ssh, tcp:80 http". */
+static void
+append_guest (GString  *out,
+              GVariant *info)
+{
+  g_autoptr(GVariant) services = _wb_manage_lookup_value (info, "services",
+                                                          "a(qs)");
+  g_autoptr(GString) list = g_string_new (NULL);
+  GVariantIter iter;
+  const char *kind;
+  guint16 port;
+
+  if (services != NULL)
+    {
+      g_variant_iter_init (&iter, services);
+      while (g_variant_iter_next (&iter, "(q&s)", &port, &kind))
+        g_string_append_printf (list, "%stcp:%u %s", list->len > 0 ? ", " : "",
+                                port, kind);
+    }
+
+  _wb_manage_append_field (out, VM_COLUMN, "Guest:",
+                           "IP forwarding %s, services %s",
+                           _wb_manage_on_off (_wb_manage_lookup_boolean (info, "ip-forward")),
+                           list->len > 0 ? list->str : "none");
+}
+
+/* @stats: GetNicStats of the VM when it runs, else NULL. */
 static void
 append_vm_info (GString  *out,
                 GVariant *info,
+                GVariant *stats,
                 gboolean  machine_readable)
 {
   g_autoptr(GVariant) adapters = _wb_manage_lookup_value (info, "adapters",
@@ -540,8 +669,51 @@ append_vm_info (GString  *out,
       else if (machine_readable)
         append_adapter_machine_readable (out, adapter, slot, attachment, format);
       else
-        append_adapter_readable (out, adapter, slot, attachment, format);
+        {
+          append_adapter_readable (out, adapter, slot, attachment, format);
+          append_adapter_guest (out, adapter, slot);
+          if (stats != NULL)
+            append_adapter_stats (out, stats, slot);
+        }
     }
+
+  if (!machine_readable)
+    append_guest (out, info);
+}
+
+/* GetVm, and GetNicStats if the VM runs, appended as showvminfo shows
+ * them. */
+static gboolean
+append_vm_details (GString       *out,
+                   WbDBusEngine  *engine,
+                   const char    *vm,
+                   gboolean       machine_readable,
+                   GError       **error)
+{
+  g_autoptr(GVariant) info = NULL;
+  g_autoptr(GVariant) stats = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  if (!wb_dbus_engine_call_get_vm_sync (engine, vm, &info, NULL, error))
+    return FALSE;
+
+  if (!machine_readable &&
+      g_str_equal (_wb_manage_lookup_string (info, "state"), "running") &&
+      !wb_dbus_engine_call_get_nic_stats_sync (engine,
+                                               _wb_manage_lookup_string (info, "uuid"),
+                                               &stats, NULL, &local_error))
+    {
+      /* Powered off between the two calls: shown as it was, without its
+       * counters. */
+      if (!g_error_matches (local_error, WB_ERROR, WB_ERROR_BUSY))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+    }
+
+  append_vm_info (out, info, stats, machine_readable);
+  return TRUE;
 }
 
 static void
@@ -569,8 +741,7 @@ _wb_manage_showvminfo (int      argc,
     "--log", "--password-id", "--password", NULL
   };
   g_autoptr(WbDBusEngine) engine = NULL;
-  g_autoptr(GVariant) info = NULL;
-  g_autoptr(GString) out = NULL;
+  g_autoptr(GString) out = g_string_new (NULL);
   gboolean machine_readable = FALSE;
   const char *vm;
 
@@ -580,16 +751,14 @@ _wb_manage_showvminfo (int      argc,
 
   engine = _wb_manage_connect (error);
   if (engine == NULL ||
-      !wb_dbus_engine_call_get_vm_sync (engine, vm, &info, NULL, error))
+      !append_vm_details (out, engine, vm, machine_readable, error))
     return FALSE;
 
-  out = g_string_new (NULL);
-  append_vm_info (out, info, machine_readable);
   _wb_manage_print (out);
   return TRUE;
 }
 
-/* list [--long] [--sorted] vms */
+/* list [--long] [--sorted] vms|runningvms */
 
 static int
 compare_vm_names (gconstpointer a,
@@ -602,19 +771,17 @@ compare_vm_names (gconstpointer a,
   return strcmp (name_a, name_b);
 }
 
-gboolean
-_wb_manage_list_vms (WbDBusEngine  *engine,
-                     gboolean       long_format,
-                     gboolean       sorted,
-                     GString       *out,
-                     GError       **error)
+/* @vms: (name, uuid) pairs, as ListVms and ListRunningVms give them. */
+static gboolean
+append_vm_list (WbDBusEngine  *engine,
+                GVariant      *vms,
+                gboolean       long_format,
+                gboolean       sorted,
+                GString       *out,
+                GError       **error)
 {
-  g_autoptr(GVariant) vms = NULL;
   g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
   gsize n;
-
-  if (!wb_dbus_engine_call_list_vms_sync (engine, &vms, NULL, error))
-    return FALSE;
 
   n = g_variant_n_children (vms);
   for (gsize i = 0; i < n; i++)
@@ -629,12 +796,8 @@ _wb_manage_list_vms (WbDBusEngine  *engine,
       g_variant_get (entries->pdata[i], "(&s&s)", &name, &uuid);
       if (long_format)
         {
-          g_autoptr(GVariant) info = NULL;
-
-          if (!wb_dbus_engine_call_get_vm_sync (engine, uuid, &info, NULL,
-                                                error))
+          if (!append_vm_details (out, engine, uuid, FALSE, error))
             return FALSE;
-          append_vm_info (out, info, FALSE);
           g_string_append_c (out, '\n');
         }
       else
@@ -644,12 +807,39 @@ _wb_manage_list_vms (WbDBusEngine  *engine,
   return TRUE;
 }
 
-/* modifyvm VM OPTIONS...: one (key, slot, value) triple per option, sent
- * in one call; the engine applies them in order, all or nothing. */
+gboolean
+_wb_manage_list_vms (WbDBusEngine  *engine,
+                     gboolean       long_format,
+                     gboolean       sorted,
+                     GString       *out,
+                     GError       **error)
+{
+  g_autoptr(GVariant) vms = NULL;
+
+  return wb_dbus_engine_call_list_vms_sync (engine, &vms, NULL, error) &&
+         append_vm_list (engine, vms, long_format, sorted, out, error);
+}
+
+gboolean
+_wb_manage_list_running_vms (WbDBusEngine  *engine,
+                             gboolean       long_format,
+                             gboolean       sorted,
+                             GString       *out,
+                             GError       **error)
+{
+  g_autoptr(GVariant) vms = NULL;
+
+  return wb_dbus_engine_call_list_running_vms_sync (engine, &vms, NULL, error) &&
+         append_vm_list (engine, vms, long_format, sorted, out, error);
+}
+
+/* modifyvm VM OPTIONS... and guestconfig VM OPTIONS...: one (key, slot,
+ * value) triple per option, sent in one call; the engine applies them in
+ * order, all or nothing. */
 
 static void
-on_modifyvm_option (const WbManageArg *arg,
-                    gpointer           user_data)
+on_change_option (const WbManageArg *arg,
+                  gpointer           user_data)
 {
   GVariantBuilder *changes = user_data;
   g_autofree char *key = _wb_manage_arg_key (arg);
@@ -667,7 +857,7 @@ _wb_manage_modifyvm (int      argc,
   const char *vm;
 
   if (!parse_vm_command (argc, argv, _wb_manage_modifyvm_options,
-                         modifyvm_unsupported, on_modifyvm_option, &changes,
+                         modifyvm_unsupported, on_change_option, &changes,
                          &vm, error))
     return FALSE;
 
@@ -676,4 +866,577 @@ _wb_manage_modifyvm (int      argc,
          wb_dbus_engine_call_modify_vm_sync (engine, vm,
                                              g_variant_builder_end (&changes),
                                              NULL, error);
+}
+
+gboolean
+_wb_manage_guestconfig (int      argc,
+                        char   **argv,
+                        GError **error)
+{
+  g_auto(GVariantBuilder) changes = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("a(sus)"));
+  g_autoptr(WbDBusEngine) engine = NULL;
+  const char *vm;
+
+  if (!parse_vm_command (argc, argv, _wb_manage_guestconfig_options, NULL,
+                         on_change_option, &changes, &vm, error))
+    return FALSE;
+
+  engine = _wb_manage_connect (error);
+  return engine != NULL &&
+         wb_dbus_engine_call_configure_guest_sync (engine, vm,
+                                                   g_variant_builder_end (&changes),
+                                                   NULL, error);
+}
+
+/* startvm VM... [--type TYPE]: each VM in turn; VBoxManage goes on after a
+ * failure and exits 1 at the end. */
+
+gboolean
+_wb_manage_startvm (int      argc,
+                    char   **argv,
+                    GError **error)
+{
+  static const WbManageOption options[] = {
+    { "--type", NULL, "type", WB_MANAGE_OPTION_VALUE,
+      "gui|headless|sdl|separate" },
+    { NULL }
+  };
+  static const char * const unsupported[] = {
+    "--putenv", "-E", "--password", "--password-id", NULL
+  };
+  g_auto(WbManageArgs) args = { 0 };
+  g_autoptr(GPtrArray) vms = g_ptr_array_new ();
+  g_autoptr(WbDBusEngine) engine = NULL;
+  g_autoptr(GError) failure = NULL;
+  WbManageArg arg;
+  /* VBoxManage's default; every type runs the same in Wirebox. */
+  const char *type = "gui";
+
+  _wb_manage_args_init (&args, argc - 1, argv + 1, options, unsupported);
+  while (_wb_manage_args_next (&args, &arg))
+    {
+      if (arg.option == NULL)
+        g_ptr_array_add (vms, (gpointer) arg.value);
+      else
+        type = arg.value;
+    }
+  if (!_wb_manage_args_finish (&args, error))
+    return FALSE;
+  if (vms->len == 0)
+    return _wb_manage_syntax_error (error, "startvm needs a VM name or UUID");
+
+  engine = _wb_manage_connect (error);
+  if (engine == NULL)
+    return FALSE;
+
+  for (guint i = 0; i < vms->len; i++)
+    {
+      g_autoptr(GError) local_error = NULL;
+      const char *vm = vms->pdata[i];
+
+      /* StartVm returns once the VM runs: both lines at once, so that a
+       * refusal prints nothing but its error. */
+      if (wb_dbus_engine_call_start_vm_sync (engine, vm, type, NULL,
+                                             &local_error))
+        {
+          g_print ("Waiting for VM \"%s\" to power on...\n"
+                   "VM \"%s\" has been successfully started.\n", vm, vm);
+          continue;
+        }
+      if (failure != NULL)
+        _wb_manage_report_error (failure);
+      g_clear_error (&failure);
+      failure = g_steal_pointer (&local_error);
+    }
+
+  if (failure != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&failure));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* controlvm VM ACTION [ARGS...] */
+
+typedef struct
+{
+  const char *name;      /* as written, without the slot; the engine's key */
+  gboolean    slot;      /* the adapter number follows the name */
+  guint       min_args;
+  guint       max_args;
+} ControlVmAction;
+
+static const ControlVmAction controlvm_actions[] = {
+  { "poweroff", FALSE, 0, 0 },
+  { "reset", FALSE, 0, 0 },
+  { "nic", TRUE, 1, 2 },
+  { "setlinkstate", TRUE, 1, 1 },
+  { "nicpromisc", TRUE, 1, 1 },
+  { "nictrace", TRUE, 1, 1 },
+  { "nictracefile", TRUE, 1, 1 },
+  { "nicproperty", TRUE, 1, 1 },
+};
+
+/* The other actions of VBoxManage controlvm (VirtualBox 7), without their
+ * slot numbers. */
+static const char * const controlvm_unsupported[] = {
+  "pause", "resume", "savestate", "acpipowerbutton", "acpisleepbutton",
+  "reboot", "shutdown", "keyboardputscancode", "keyboardputstring",
+  "keyboardputfile", "natpf", "guestmemoryballoon", "usbattach",
+  "usbdetach", "audioin", "audioout", "clipboard", "draganddrop", "vrde",
+  "vrdeport", "vrdeproperty", "vrdevideochannelquality", "vrdp", "vrdpport",
+  "setvideomodehint", "setscreenlayout", "screenshotpng", "recording",
+  "setcredentials", "teleport", "plugcpu", "unplugcpu", "cpuexecutioncap",
+  "vm-process-priority", "webcam", "addencpassword", "removeencpassword",
+  "removeallencpasswords", "changeuartmode", "autostart-enabled",
+  "autostart-delay",
+  NULL
+};
+
+static const ControlVmAction *
+find_controlvm_action (const char  *written,
+                       guint32     *slot,
+                       GError     **error)
+{
+  g_autofree char *stem = g_strdup (written);
+  g_autofree char *what = g_strconcat ("controlvm ", written, NULL);
+  gsize len = strlen (stem);
+
+  *slot = 0;
+  for (gsize i = 0; i < G_N_ELEMENTS (controlvm_actions); i++)
+    {
+      const ControlVmAction *action = &controlvm_actions[i];
+
+      if (action->slot ? _wb_manage_match_slot (written, action->name, slot)
+                       : g_str_equal (written, action->name))
+        return action;
+      if (action->slot && g_str_equal (written, action->name))
+        {
+          _wb_manage_syntax_error (error,
+                                   "'%s' needs an adapter number, e.g. '%s1'",
+                                   written, written);
+          return NULL;
+        }
+    }
+
+  while (len > 0 && g_ascii_isdigit (stem[len - 1]))
+    stem[--len] = '\0';
+  if (g_strv_contains (controlvm_unsupported, stem))
+    _wb_manage_not_supported (error, what);
+  else
+    _wb_manage_syntax_error (error, "unknown controlvm action '%s'", written);
+  return NULL;
+}
+
+gboolean
+_wb_manage_controlvm (int      argc,
+                      char   **argv,
+                      GError **error)
+{
+  g_auto(WbManageArgs) args = { 0 };
+  g_autoptr(GPtrArray) words = g_ptr_array_new_null_terminated (argc, NULL, TRUE);
+  g_autoptr(WbDBusEngine) engine = NULL;
+  const ControlVmAction *action;
+  WbManageArg arg;
+  const char *vm;
+  guint32 slot;
+  guint n_args;
+
+  _wb_manage_args_init (&args, argc - 1, argv + 1, NULL, NULL);
+  while (_wb_manage_args_next (&args, &arg))
+    {
+      g_ptr_array_add (words, (gpointer) arg.value);
+      /* After the action, its arguments as they are ("nictracefile1 -x"). */
+      if (words->len == 2)
+        args.positional_only = TRUE;
+    }
+  if (!_wb_manage_args_finish (&args, error))
+    return FALSE;
+  if (words->len == 0)
+    return _wb_manage_syntax_error (error, "controlvm needs a VM name or UUID");
+  if (words->len == 1)
+    return _wb_manage_syntax_error (error,
+                                    "controlvm needs an action, e.g. 'poweroff'");
+
+  vm = words->pdata[0];
+  action = find_controlvm_action (words->pdata[1], &slot, error);
+  if (action == NULL)
+    return FALSE;
+  n_args = words->len - 2;
+  if (n_args < action->min_args)
+    return _wb_manage_syntax_error (error, "'%s' needs a value",
+                                    (const char *) words->pdata[1]);
+  if (n_args > action->max_args)
+    return _wb_manage_syntax_error (error, "unexpected argument '%s'",
+                                    (const char *) words->pdata[2 + action->max_args]);
+
+  engine = _wb_manage_connect (error);
+  if (engine == NULL ||
+      !wb_dbus_engine_call_control_vm_sync (engine, vm, action->name, slot,
+                                            (const char * const *) words->pdata + 2,
+                                            NULL, error))
+    return FALSE;
+
+  /* VBoxManage's progress line, on stderr as it writes it. */
+  if (g_str_equal (action->name, "poweroff"))
+    g_printerr ("0%%...10%%...20%%...30%%...40%%...50%%...60%%...70%%...80%%...90%%...100%%\n");
+  return TRUE;
+}
+
+/* A number of milliseconds, as VBoxManage's --timeout takes it. */
+static gboolean
+parse_msec (const WbManageArg  *arg,
+            guint32            *msec,
+            GError            **error)
+{
+  guint64 value;
+
+  if (!g_ascii_string_to_unsigned (arg->value, 10, 0, G_MAXUINT32, &value,
+                                   NULL))
+    return _wb_manage_syntax_error (error,
+                                    "option '%s' needs a number of milliseconds, not '%s'",
+                                    arg->name, arg->value);
+  *msec = (guint32) value;
+  return TRUE;
+}
+
+/* guestcontrol VM run [OPTIONS] [--] PROGRAM [ARGS...] */
+
+static const char * const guestcontrol_unsupported_subcommands[] = {
+  "start", "copyfrom", "copyto", "mkdir", "rmdir", "rm", "mv", "mktemp",
+  "stat", "fsinfo", "list", "closeprocess", "closesession", "updatega",
+  "updateguestadditions", "watch", "waitrunlevel",
+  NULL
+};
+
+gboolean
+_wb_manage_guestcontrol (int      argc,
+                         char   **argv,
+                         GError **error)
+{
+  static const WbManageOption options[] = {
+    { "--exe", NULL, "exe", WB_MANAGE_OPTION_VALUE, "<program>" },
+    { "--timeout", NULL, "timeout", WB_MANAGE_OPTION_VALUE, "<msec>" },
+    /* Accepted and ignored: a Wirebox guest has no accounts. */
+    { "--username", "--user", "username", WB_MANAGE_OPTION_VALUE, "<name>" },
+    { "--password", NULL, "password", WB_MANAGE_OPTION_VALUE, "<password>" },
+    { "--passwordfile", NULL, "passwordfile", WB_MANAGE_OPTION_VALUE,
+      "<file>" },
+    { "--domain", NULL, "domain", WB_MANAGE_OPTION_VALUE, "<domain>" },
+    { "--quiet", "-q", "quiet", WB_MANAGE_OPTION_FLAG, NULL },
+    { "--verbose", "-v", "verbose", WB_MANAGE_OPTION_FLAG, NULL },
+    { NULL }
+  };
+  static const char * const unsupported[] = {
+    "--arg0", "--cwd", "--putenv", "-E", "--unquoted-args",
+    "--ignore-orphaned-processes", "--profile", "--no-profile",
+    "--dos2unix", "--unix2dos", "--wait-stdout", "--no-wait-stdout",
+    "--wait-stderr", "--no-wait-stderr", NULL
+  };
+  g_auto(WbManageArgs) args = { 0 };
+  g_autoptr(GPtrArray) program = g_ptr_array_new_null_terminated (argc, NULL, TRUE);
+  g_autoptr(WbDBusEngine) engine = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *output = NULL;
+  WbManageArg arg;
+  const char *vm = NULL;
+  const char *subcommand = NULL;
+  const char *exe = NULL;
+  guint32 timeout_ms = 0;
+  int status;
+
+  _wb_manage_args_init (&args, argc - 1, argv + 1, options, unsupported);
+  while (_wb_manage_args_next (&args, &arg))
+    {
+      if (arg.option != NULL)
+        {
+          if (g_str_equal (arg.option->key, "exe"))
+            exe = arg.value;
+          else if (g_str_equal (arg.option->key, "timeout") &&
+                   !parse_msec (&arg, &timeout_ms, error))
+            return FALSE;
+        }
+      else if (vm == NULL)
+        vm = arg.value;
+      else if (subcommand == NULL)
+        {
+          subcommand = arg.value;
+          /* Another subcommand's options are not ours to judge. */
+          if (!g_str_equal (subcommand, "run"))
+            break;
+        }
+      else
+        {
+          /* As VBoxManage: options first; from the program on, all is
+           * the program's. */
+          g_ptr_array_add (program, (gpointer) arg.value);
+          args.positional_only = TRUE;
+        }
+    }
+  if (!_wb_manage_args_finish (&args, error))
+    return FALSE;
+  if (vm == NULL)
+    return _wb_manage_syntax_error (error, "guestcontrol needs a VM name or UUID");
+  if (subcommand == NULL)
+    return _wb_manage_syntax_error (error, "guestcontrol needs a subcommand, e.g. 'run'");
+  if (g_strv_contains (guestcontrol_unsupported_subcommands, subcommand))
+    {
+      g_autofree char *what = g_strconcat ("guestcontrol ", subcommand, NULL);
+
+      return _wb_manage_not_supported (error, what);
+    }
+  if (!g_str_equal (subcommand, "run"))
+    return _wb_manage_syntax_error (error, "unknown subcommand 'guestcontrol %s'",
+                                    subcommand);
+  /* --exe names the program; the words after it are its arguments. */
+  if (exe != NULL)
+    g_ptr_array_insert (program, 0, (gpointer) exe);
+  if (program->len == 0)
+    return _wb_manage_syntax_error (error, "'guestcontrol run' needs a program to run");
+
+  engine = _wb_manage_connect (error);
+  if (engine == NULL)
+    return FALSE;
+  /* G_MAXINT is GDBus's "no timeout", the default. */
+  if (timeout_ms > 0 && timeout_ms < G_MAXINT)
+    g_dbus_proxy_set_default_timeout (G_DBUS_PROXY (engine), (int) timeout_ms);
+
+  if (!wb_dbus_engine_call_guest_run_sync (engine, vm,
+                                           (const char * const *) program->pdata,
+                                           &status, &output, NULL, &local_error))
+    {
+      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+        {
+          g_autofree char *message = g_strdup_printf ("'%s' did not finish within %u ms",
+                                                      (const char *) program->pdata[0],
+                                                      timeout_ms);
+
+          return _wb_manage_exit (error, GUEST_RUN_TIMEOUT_STATUS, message);
+        }
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+
+  fputs (output, stdout);
+  fflush (stdout);
+  /* The program's own status (VBoxManage moves 1..93 up by 32; the issue
+   * asks for the status itself). */
+  if (status != 0)
+    return _wb_manage_exit (error, status > 0 && status <= 255 ? status : 255,
+                            NULL);
+  return TRUE;
+}
+
+/* guestproperty get|enumerate|wait */
+
+typedef struct
+{
+  const char         *name;
+  guint               min_words;  /* after the subcommand, the VM first */
+  guint               max_words;
+  const char * const  options[3]; /* the option keys it takes */
+} PropertyCommand;
+
+static const PropertyCommand property_commands[] = {
+  { "get", 2, 2, { "verbose" } },
+  { "enumerate", 1, G_MAXUINT, { "patterns", "oldformat" } },
+  { "wait", 2, 2, { "timeout", "failontimeout" } },
+};
+
+static const char * const property_unsupported_commands[] = {
+  "set", "unset", "delete", NULL
+};
+
+/* Whether @name matches one of @patterns, each a glob or several joined
+ * by '|' (RTStrSimplePatternMultiMatch); no patterns match everything. */
+static gboolean
+match_patterns (GPtrArray  *patterns,
+                const char *name)
+{
+  if (patterns->len == 0)
+    return TRUE;
+  for (guint i = 0; i < patterns->len; i++)
+    {
+      g_auto(GStrv) alternatives = g_strsplit (patterns->pdata[i], "|", -1);
+
+      for (guint j = 0; alternatives[j] != NULL; j++)
+        if (g_pattern_match_simple (alternatives[j], name))
+          return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+guestproperty_get (WbDBusEngine  *engine,
+                   const char    *vm,
+                   const char    *name,
+                   gboolean       verbose,
+                   GError       **error)
+{
+  g_autoptr(GVariant) properties = NULL;
+  const char *value;
+
+  if (!wb_dbus_engine_call_get_guest_properties_sync (engine, vm, &properties,
+                                                      NULL, error))
+    return FALSE;
+
+  if (!g_variant_lookup (properties, name, "&s", &value))
+    g_print ("No value set!\n");
+  else if (verbose)
+    g_print ("Value: %s\nTimestamp: 0\nFlags: \n", value);
+  else
+    g_print ("Value: %s\n", value);
+  return TRUE;
+}
+
+static gboolean
+guestproperty_enumerate (WbDBusEngine  *engine,
+                         const char    *vm,
+                         GPtrArray     *patterns,
+                         GError       **error)
+{
+  g_autoptr(GVariant) properties = NULL;
+  g_autoptr(GString) out = g_string_new (NULL);
+  GVariantIter iter;
+  const char *name, *value;
+
+  if (!wb_dbus_engine_call_get_guest_properties_sync (engine, vm, &properties,
+                                                      NULL, error))
+    return FALSE;
+
+  g_variant_iter_init (&iter, properties);
+  while (g_variant_iter_next (&iter, "{&s&s}", &name, &value))
+    if (match_patterns (patterns, name))
+      g_string_append_printf (out, "Name: %s, value: %s, timestamp: 0, flags: \n",
+                              name, value);
+  if (out->len == 0)
+    g_string_append (out, "No properties found.\n");
+  _wb_manage_print (out);
+  return TRUE;
+}
+
+static gboolean
+guestproperty_wait (WbDBusEngine  *engine,
+                    const char    *vm,
+                    const char    *pattern,
+                    guint32        timeout_ms,
+                    gboolean       fail_on_timeout,
+                    GError       **error)
+{
+  g_autofree char *name = NULL;
+  g_autofree char *value = NULL;
+  gboolean found;
+
+  if (!wb_dbus_engine_call_wait_guest_property_sync (engine, vm, pattern,
+                                                     timeout_ms, &found,
+                                                     &name, &value, NULL,
+                                                     error))
+    return FALSE;
+
+  if (!found)
+    return _wb_manage_exit (error, fail_on_timeout ? 2 : 1,
+                            "Time out or interruption while waiting for a notification.");
+  g_print ("Name: %s, value: %s, flags: \n", name, value);
+  return TRUE;
+}
+
+gboolean
+_wb_manage_guestproperty (int      argc,
+                          char   **argv,
+                          GError **error)
+{
+  static const WbManageOption options[] = {
+    { "--verbose", NULL, "verbose", WB_MANAGE_OPTION_FLAG, NULL },
+    { "--patterns", NULL, "patterns", WB_MANAGE_OPTION_VALUE, "<patterns>" },
+    /* Wirebox prints only the older format. */
+    { "--old-format", NULL, "oldformat", WB_MANAGE_OPTION_FLAG, NULL },
+    { "--timeout", NULL, "timeout", WB_MANAGE_OPTION_VALUE, "<msec>" },
+    { "--fail-on-timeout", NULL, "failontimeout", WB_MANAGE_OPTION_FLAG,
+      NULL },
+    { NULL }
+  };
+  static const char * const unsupported[] = {
+    "--no-timestamp", "--no-flags", "--relative", "--flags", NULL
+  };
+  g_auto(WbManageArgs) args = { 0 };
+  g_autoptr(GPtrArray) words = g_ptr_array_new ();
+  g_autoptr(GPtrArray) patterns = g_ptr_array_new ();
+  g_autoptr(GPtrArray) given = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(WbDBusEngine) engine = NULL;
+  const PropertyCommand *command = NULL;
+  g_autofree char *what = NULL;
+  WbManageArg arg;
+  guint32 timeout_ms = G_MAXUINT32;
+  gboolean verbose = FALSE;
+  gboolean fail_on_timeout = FALSE;
+  guint n_words;
+
+  _wb_manage_args_init (&args, argc - 1, argv + 1, options, unsupported);
+  while (_wb_manage_args_next (&args, &arg))
+    {
+      if (arg.option == NULL)
+        {
+          g_ptr_array_add (words, (gpointer) arg.value);
+          continue;
+        }
+      /* Checked against the subcommand once it is known. */
+      g_ptr_array_add (given, g_strdup (arg.option->key));
+      g_ptr_array_add (given, g_strdup (arg.name));
+      if (g_str_equal (arg.option->key, "verbose"))
+        verbose = TRUE;
+      else if (g_str_equal (arg.option->key, "patterns"))
+        g_ptr_array_add (patterns, (gpointer) arg.value);
+      else if (g_str_equal (arg.option->key, "failontimeout"))
+        fail_on_timeout = TRUE;
+      else if (g_str_equal (arg.option->key, "timeout") &&
+               !parse_msec (&arg, &timeout_ms, error))
+        return FALSE;
+    }
+  if (!_wb_manage_args_finish (&args, error))
+    return FALSE;
+  if (words->len == 0)
+    return _wb_manage_syntax_error (error,
+                                    "guestproperty needs get, enumerate or wait");
+
+  what = g_strconcat ("guestproperty ", (const char *) words->pdata[0], NULL);
+  for (gsize i = 0; i < G_N_ELEMENTS (property_commands); i++)
+    if (g_str_equal (property_commands[i].name, words->pdata[0]))
+      command = &property_commands[i];
+  if (command == NULL && g_strv_contains (property_unsupported_commands,
+                                          words->pdata[0]))
+    return _wb_manage_not_supported (error, what);
+  if (command == NULL)
+    return _wb_manage_syntax_error (error, "unknown subcommand '%s'", what);
+
+  for (guint i = 0; i + 1 < given->len; i += 2)
+    if (!g_strv_contains (command->options, given->pdata[i]))
+      return _wb_manage_syntax_error (error, "'%s' takes no option '%s'",
+                                      what, (const char *) given->pdata[i + 1]);
+  n_words = words->len - 1;
+  if (n_words == 0)
+    return _wb_manage_syntax_error (error, "'%s' needs a VM name or UUID", what);
+  if (n_words < command->min_words)
+    return _wb_manage_syntax_error (error, "'%s' needs a %s", what,
+                                    g_str_equal (command->name, "get") ? "property name"
+                                                                       : "pattern");
+  if (n_words > command->max_words)
+    return _wb_manage_syntax_error (error, "unexpected argument '%s'",
+                                    (const char *) words->pdata[1 + command->max_words]);
+
+  engine = _wb_manage_connect (error);
+  if (engine == NULL)
+    return FALSE;
+
+  if (g_str_equal (command->name, "get"))
+    return guestproperty_get (engine, words->pdata[1], words->pdata[2],
+                              verbose, error);
+  if (g_str_equal (command->name, "enumerate"))
+    {
+      for (guint i = 2; i < words->len; i++)
+        g_ptr_array_add (patterns, words->pdata[i]);
+      return guestproperty_enumerate (engine, words->pdata[1], patterns, error);
+    }
+  return guestproperty_wait (engine, words->pdata[1], words->pdata[2],
+                             timeout_ms, fail_on_timeout, error);
 }

@@ -14,6 +14,7 @@
 #include "wb-error.h"
 
 G_DEFINE_QUARK (wb-manage-error-quark, _wb_manage_error)
+G_DEFINE_QUARK (wb-manage-exit-quark, _wb_manage_exit)
 
 #define USAGE_INDENT "                        "
 #define USAGE_WIDTH 78
@@ -31,7 +32,8 @@ static gboolean list_command (int argc, char **argv, GError **error);
 static const WbManageCommand commands[] = {
   { "list", list_command,
     "wirebox-manage list [--long|-l] [--sorted|-s]\n"
-    USAGE_INDENT "vms|natnets|hostonlyifs|bridgedifs|intnets|dhcpservers\n",
+    USAGE_INDENT "vms|runningvms|natnets|hostonlyifs|bridgedifs|intnets|\n"
+    USAGE_INDENT "dhcpservers\n",
     NULL },
   { "showvminfo", _wb_manage_showvminfo,
     "wirebox-manage showvminfo <uuid|vmname> [--details] [--machinereadable]\n",
@@ -46,6 +48,52 @@ static const WbManageCommand commands[] = {
   { "modifyvm", _wb_manage_modifyvm,
     "wirebox-manage modifyvm <uuid|vmname>\n",
     _wb_manage_modifyvm_options },
+  { "startvm", _wb_manage_startvm,
+    "wirebox-manage startvm <uuid|vmname>... [--type gui|headless|sdl|separate]\n",
+    NULL },
+  { "controlvm", _wb_manage_controlvm,
+    "wirebox-manage controlvm <uuid|vmname>\n"
+    USAGE_INDENT "poweroff|reset|\n"
+    USAGE_INDENT "nic<1-N> null|nat|bridged|intnet|hostonly|generic|\n"
+    USAGE_INDENT "         natnetwork [<network>|<devicename>|<driver>]|\n"
+    USAGE_INDENT "setlinkstate<1-N> on|off|\n"
+    USAGE_INDENT "nicpromisc<1-N> deny|allow-vms|allow-all|\n"
+    USAGE_INDENT "nictrace<1-N> on|off|\n"
+    USAGE_INDENT "nictracefile<1-N> <filename>|\n"
+    USAGE_INDENT "nicproperty<1-N> <name>=[<value>]\n"
+    "\n"
+    "  <1-N> is the adapter slot, 1 to " G_STRINGIFY (WB_MANAGE_N_SLOTS)
+    ". A change is in effect when the\n"
+    "  command returns, and is saved as modifyvm would save it.\n",
+    NULL },
+  { "guestconfig", _wb_manage_guestconfig,
+    "wirebox-manage guestconfig <uuid|vmname>\n",
+    _wb_manage_guestconfig_options },
+  { "guestcontrol", _wb_manage_guestcontrol,
+    "wirebox-manage guestcontrol <uuid|vmname> run [--exe <program>]\n"
+    USAGE_INDENT "[--timeout <msec>] [--username <name>]\n"
+    USAGE_INDENT "[--password <password>|--passwordfile <file>]\n"
+    USAGE_INDENT "[--] <program> [<argument>...]\n"
+    "\n"
+    "  The guest's programs: ping [-c <count>] [-i <interval>] [-s <size>]\n"
+    "  [-W <timeout>] <host>, tcp <host> <port>, http <url>, ip addr, ip route,\n"
+    "  arp, dhcp renew. wirebox-manage prints what the program wrote and exits\n"
+    "  with its status; after --timeout it gives up with status 20. The user name,\n"
+    "  password and domain are accepted and ignored.\n",
+    NULL },
+  { "guestproperty", _wb_manage_guestproperty,
+    "wirebox-manage guestproperty get <uuid|vmname> <property> [--verbose]\n"
+    "wirebox-manage guestproperty enumerate <uuid|vmname> [--old-format]\n"
+    USAGE_INDENT "[<pattern>...]\n"
+    "wirebox-manage guestproperty wait <uuid|vmname> <pattern> [--timeout <msec>]\n"
+    USAGE_INDENT "[--fail-on-timeout]\n"
+    "\n"
+    "  Patterns use * and ?, and | between alternatives. enumerate prints\n"
+    "  VirtualBox's older format, 'Name: <name>, value: <value>, timestamp: 0,\n"
+    "  flags: ' (Wirebox keeps no timestamps or flags). wait returns at once if a\n"
+    "  matching property has a value; on timeout it exits 1 (2 with\n"
+    "  --fail-on-timeout).\n",
+    NULL },
   { "natnetwork", _wb_manage_natnetwork,
     "wirebox-manage natnetwork add --netname <name> --network <network>\n"
     USAGE_INDENT "[--enable|--disable] [--dhcp on|off] [--ipv6 on|off]\n"
@@ -86,14 +134,14 @@ static const WbManageCommand commands[] = {
 
 /* VBoxManage commands that Wirebox does not implement. */
 static const char * const unsupported_commands[] = {
-  "startvm", "controlvm", "clonevm", "movevm", "encryptvm", "registervm",
+  "clonevm", "movevm", "encryptvm", "registervm",
   "snapshot", "closemedium", "storagectl", "storageattach", "import",
   "export", "discardstate", "adoptstate", "showmediuminfo", "showhdinfo",
   "showvdiinfo", "createmedium", "createhd", "createvdi", "modifymedium",
   "modifyhd", "modifyvdi", "clonemedium", "clonehd", "clonevdi",
   "mediumproperty", "encryptmedium", "checkmediumpwd", "convertfromraw",
   "mediumio", "getextradata", "setextradata", "setproperty", "usbfilter",
-  "sharedfolder", "guestproperty", "guestcontrol", "metrics", "cloud",
+  "sharedfolder", "metrics", "cloud",
   "cloudprofile", "debugvm", "extpack", "unattended", "bandwidthctl",
   "usbdevsource", "updatecheck", "modifynvram", "signova", "hostonlynet",
   "internalcommands", "convertdd", "convertvdi",
@@ -108,6 +156,7 @@ typedef struct
 
 static const WbManageListType list_types[] = {
   { "vms", _wb_manage_list_vms },
+  { "runningvms", _wb_manage_list_running_vms },
   { "natnets", _wb_manage_list_natnets },
   { "natnetworks", _wb_manage_list_natnets },
   { "hostonlyifs", _wb_manage_list_hostonlyifs },
@@ -118,7 +167,7 @@ static const WbManageListType list_types[] = {
 };
 
 static const char * const unsupported_list_types[] = {
-  "runningvms", "ostypes", "ossubtypes", "hostdvds", "hostfloppies",
+  "ostypes", "ossubtypes", "hostdvds", "hostfloppies",
   "hostonlynets", "cloudnets", "hostinfo", "hostcpuids", "hddbackends",
   "hdds", "dvds", "floppies", "usbhost", "usbfilters", "systemproperties",
   "updates", "extpacks", "groups", "webcams", "screenshotformats",
@@ -179,10 +228,10 @@ _wb_manage_args_clear (WbManageArgs *args)
 
 /* Whether @written is @name followed by one or more digits; the digits are
  * the slot (clamped, so that a huge one still reaches the engine's check). */
-static gboolean
-match_slot (const char *written,
-            const char *name,
-            guint32    *slot)
+gboolean
+_wb_manage_match_slot (const char *written,
+                       const char *name,
+                       guint32    *slot)
 {
   gsize len;
   guint64 value = 0;
@@ -211,8 +260,8 @@ find_option (const WbManageOption *options,
     {
       if (option->flags & WB_MANAGE_OPTION_SLOT)
         {
-          if (match_slot (written, option->name, slot) ||
-              match_slot (written, option->alias, slot))
+          if (_wb_manage_match_slot (written, option->name, slot) ||
+              _wb_manage_match_slot (written, option->alias, slot))
             return option;
         }
       else if (g_strcmp0 (written, option->name) == 0 ||
@@ -343,6 +392,24 @@ _wb_manage_args_next (WbManageArgs *args,
       arg->delete = TRUE;
       arg->value = args->argv[args->next++];
     }
+  else if (arg->option->flags & WB_MANAGE_OPTION_ADD_REMOVE)
+    {
+      if (!g_str_equal (arg->value, "add") && !g_str_equal (arg->value, "remove"))
+        {
+          _wb_manage_syntax_error (&args->error,
+                                   "option '%s' takes 'add <value>' or 'remove <value>', not '%s'",
+                                   arg->name, arg->value);
+          return FALSE;
+        }
+      if (args->next >= args->argc)
+        {
+          _wb_manage_syntax_error (&args->error, "'%s %s' needs a value",
+                                   arg->name, arg->value);
+          return FALSE;
+        }
+      arg->delete = g_str_equal (arg->value, "remove");
+      arg->value = args->argv[args->next++];
+    }
 
   return TRUE;
 }
@@ -360,11 +427,28 @@ _wb_manage_args_finish (WbManageArgs  *args,
 }
 
 /* The engine's key for a parsed option: "natpf", or "natpfdelete" for
- * "--natpf1 delete NAME". */
+ * "--natpf1 delete NAME"; "service", or "serviceremove" for "--service
+ * remove VALUE". */
 char *
 _wb_manage_arg_key (const WbManageArg *arg)
 {
-  return g_strconcat (arg->option->key, arg->delete ? "delete" : "", NULL);
+  const char *suffix = "";
+
+  if (arg->delete)
+    suffix = (arg->option->flags & WB_MANAGE_OPTION_ADD_REMOVE) ? "remove" : "delete";
+  return g_strconcat (arg->option->key, suffix, NULL);
+}
+
+/* Ends the command with exit @status, printing @message (if not NULL) as
+ * an error. */
+gboolean
+_wb_manage_exit (GError     **error,
+                 int          status,
+                 const char  *message)
+{
+  g_set_error_literal (error, WB_MANAGE_EXIT, status,
+                       message != NULL ? message : "");
+  return FALSE;
 }
 
 WbDBusEngine *
@@ -461,16 +545,22 @@ find_command (const char *name)
   return NULL;
 }
 
+/* One "[--option<1-N> value]" line; @verb is "delete", "add" or "remove"
+ * for the forms those options take, else NULL. */
 static void
 append_option_usage (GString              *out,
                      const WbManageOption *option,
-                     gboolean              delete)
+                     const char           *verb)
 {
   const char *slot = (option->flags & WB_MANAGE_OPTION_SLOT) ? "<1-N>" : "";
 
   g_string_append_printf (out, USAGE_INDENT "[%s%s", option->name, slot);
-  if (delete)
+  if (g_strcmp0 (verb, "delete") == 0)
     g_string_append (out, " delete <name>");
+  else if (g_strcmp0 (verb, "remove") == 0)
+    g_string_append_printf (out, " remove %s", option->remove_syntax);
+  else if (verb != NULL)
+    g_string_append_printf (out, " %s %s", verb, option->syntax);
   else if (option->flags & WB_MANAGE_OPTION_VALUE)
     g_string_append_printf (out, " %s", option->syntax);
   g_string_append (out, "]\n");
@@ -489,9 +579,15 @@ append_command_usage (GString               *out,
 
   for (const WbManageOption *option = command->options; option->name != NULL; option++)
     {
-      append_option_usage (out, option, FALSE);
+      if (option->flags & WB_MANAGE_OPTION_ADD_REMOVE)
+        {
+          append_option_usage (out, option, "add");
+          append_option_usage (out, option, "remove");
+          continue;
+        }
+      append_option_usage (out, option, NULL);
       if (option->flags & WB_MANAGE_OPTION_DELETE)
-        append_option_usage (out, option, TRUE);
+        append_option_usage (out, option, "delete");
     }
 
   g_string_append_printf (out,
@@ -499,7 +595,7 @@ append_command_usage (GString               *out,
                           "  Values may also be written --option=value or --option:value.\n",
                           WB_MANAGE_N_SLOTS);
   line_start = out->len;
-  g_string_append (out, "  The older spellings are accepted too:");
+  g_string_append (out, "  The compact spellings are accepted too:");
   for (const WbManageOption *option = command->options; option->name != NULL; option++)
     {
       if (option->alias == NULL)
@@ -541,16 +637,19 @@ print_usage (const WbManageCommand *command)
 }
 
 /* Prints @error as VBoxManage does and returns the exit status. */
-static int
-report_error (GError *error)
+int
+_wb_manage_report_error (GError *error)
 {
   g_autofree char *message = NULL;
 
   if (g_dbus_error_is_remote_error (error))
     g_dbus_error_strip_remote_error (error);
   message = _wb_manage_one_line (error->message);
-  g_printerr ("wirebox-manage: error: %s\n", message);
+  if (error->domain != WB_MANAGE_EXIT || *message != '\0')
+    g_printerr ("wirebox-manage: error: %s\n", message);
 
+  if (error->domain == WB_MANAGE_EXIT)
+    return CLAMP (error->code, 0, 255);
   if (g_error_matches (error, WB_MANAGE_ERROR, WB_MANAGE_ERROR_SYNTAX) ||
       g_error_matches (error, WB_ERROR, WB_ERROR_UNKNOWN_OPTION))
     return 2;
@@ -623,7 +722,7 @@ wb_manage_main (int    argc,
         {
           _wb_manage_syntax_error (&error, "argument %d is not valid UTF-8",
                                    i);
-          return report_error (error);
+          return _wb_manage_report_error (error);
         }
     }
 
@@ -631,7 +730,7 @@ wb_manage_main (int    argc,
     {
       if (help_command (argc - first, argv + first, &error))
         return 0;
-      return report_error (error);
+      return _wb_manage_report_error (error);
     }
 
   command = find_command (argv[first]);
@@ -641,7 +740,7 @@ wb_manage_main (int    argc,
         _wb_manage_not_supported (&error, argv[first]);
       else
         _wb_manage_syntax_error (&error, "unknown command '%s'", argv[first]);
-      return report_error (error);
+      return _wb_manage_report_error (error);
     }
 
   if (command->run (argc - first, argv + first, &error))
@@ -652,5 +751,5 @@ wb_manage_main (int    argc,
       print_usage (command);
       return 0;
     }
-  return report_error (error);
+  return _wb_manage_report_error (error);
 }

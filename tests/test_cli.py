@@ -736,9 +736,277 @@ class Lists(CliTestCase):
         self.refused('list', 'frobs', code=2, mentions=['frobs'])
         self.refused('list', 'vms', 'natnets', code=2)
         self.refused('list', '--frob', 'vms', code=2, mentions=['--frob'])
-        for kind in ('runningvms', 'ostypes', 'hostinfo', 'hdds'):
+        for kind in ('ostypes', 'hostinfo', 'hdds'):
             self.refused('list', kind, code=1,
                          mentions=[kind, 'not supported by Wirebox'])
+
+
+    def test_runningvms_none(self):
+        self.createvm()
+        for args in (['runningvms'], ['-l', 'runningvms'],
+                     ['--sorted', 'runningvms']):
+            r = self.home.manage('list', *args)
+            self.assertEqual((r.returncode, r.stdout, r.stderr), (0, '', ''),
+                             args)
+
+
+GUEST_DEFAULTS = ('IP from DHCP, gateway from DHCP, MTU 1500, '
+                  'masquerade off')
+
+
+class GuestConfig(CliTestCase):
+    """guestconfig: the guest's settings, stored and shown (readable
+    showvminfo only), all or nothing."""
+
+    def setUp(self):
+        super().setUp()
+        self.createvm()
+        self.ok('modifyvm', VM, '--nic1', 'intnet', '--nic2', 'null')
+
+    def guest_lines(self, vm=VM):
+        return [l for l in self.readable(vm).splitlines()
+                if re.match(r'^(NIC \d+ )?Guest:', l)]
+
+    def test_defaults(self):
+        self.assertEqual(self.guest_lines(), [
+            'NIC 1 Guest:                 ' + GUEST_DEFAULTS,
+            'NIC 2 Guest:                 ' + GUEST_DEFAULTS,
+            'Guest:                       IP forwarding off, '
+            'services tcp:22 ssh, tcp:80 http'])
+
+    def test_settings_shown_readable_only(self):
+        before = self.ok('showvminfo', VM, '--machinereadable')
+        self.assertEqual(self.ok(
+            'guestconfig', VM, '--guest-ip1', '192.168.23.2/24',
+            '--guest-gateway1', '192.168.23.1', '--guest-mtu1', '9000',
+            '--masquerade1', 'on', '--guest-gateway2', '10.0.0.1',
+            '--ip-forward', 'on', '--service', 'add', 'tcp:7:echo',
+            '--service', 'remove', 'tcp:80', '--service', 'add',
+            'tcp:8080:http'), '')
+        self.assertEqual(self.guest_lines(), [
+            'NIC 1 Guest:                 IP 192.168.23.2/24 (static), '
+            'gateway 192.168.23.1, MTU 9000, masquerade on',
+            'NIC 2 Guest:                 IP from DHCP, gateway 10.0.0.1, '
+            'MTU 1500, masquerade off',
+            'Guest:                       IP forwarding on, services '
+            'tcp:7 echo, tcp:22 ssh, tcp:8080 http'])
+        # VBoxManage's machine-readable format has no place for them.
+        self.assertEqual(self.ok('showvminfo', VM, '--machinereadable'),
+                         before)
+        out = self.readable()
+        for line in out.splitlines():
+            self.assertRegex(line, r'^.{28} \S')
+        self.assertNotIn('Stats:', out)
+        # A disabled adapter shows none.
+        self.assertNotIn('NIC 3 Guest:', out)
+
+    def test_back_to_dhcp_and_no_gateway(self):
+        self.ok('guestconfig', VM, '--guest-ip1', '10.1.0.5/16',
+                '--guest-gateway1', '10.1.0.1')
+        self.ok('guestconfig', VM, '--guest-ip1', 'DHCP',
+                '--guest-gateway1', 'none')
+        self.assertEqual(self.guest_lines()[0],
+                         'NIC 1 Guest:                 ' + GUEST_DEFAULTS)
+        self.ok('guestconfig', VM, '--guest-ip1', '10.1.0.5/16')
+        self.assertEqual(self.guest_lines()[0],
+                         'NIC 1 Guest:                 IP 10.1.0.5/16 '
+                         '(static), gateway none, MTU 1500, masquerade off')
+
+    def test_in_order_and_replacing(self):
+        self.ok('guestconfig', VM, '--guest-ip1', '10.0.0.2/24',
+                '--guest-ip1', '10.0.0.3/24', '--service', 'add',
+                'tcp:22:echo', '--service', 'add', 'tcp:23:ssh',
+                '--service', 'remove', 'tcp:23')
+        lines = self.guest_lines()
+        self.assertIn('IP 10.0.0.3/24 (static)', lines[0])
+        self.assertEqual(lines[2], 'Guest:                       IP forwarding '
+                         'off, services tcp:22 echo, tcp:80 http')
+
+    # (kebab-case, compact, slot, value, what the readable lines show)
+    SPELLINGS = [
+        ('--guest-ip', '--guestip', 2, '172.16.5.9/12',
+         'IP 172.16.5.9/12 (static)'),
+        ('--guest-gateway', '--guestgateway', 2, '172.16.0.1',
+         'gateway 172.16.0.1'),
+        ('--guest-mtu', '--guestmtu', 2, '576', 'MTU 576'),
+        ('--masquerade', '--masquerade', 2, 'on', 'masquerade on'),
+        ('--ip-forward', '--ipforward', None, 'on', 'IP forwarding on'),
+    ]
+
+    def test_both_spellings_and_three_value_forms(self):
+        for kebab, compact, slot, value, shows in self.SPELLINGS:
+            for spelling in (kebab, compact):
+                for form in ('space', '=', ':'):
+                    name = 'g%s%s' % (spelling, form)
+                    self.createvm(name)
+                    self.ok('modifyvm', name, '--nic2', 'intnet')
+                    option = spelling + ('%d' % slot if slot else '')
+                    args = ([option, value] if form == 'space'
+                            else [option + form + value])
+                    self.ok('guestconfig', name, *args)
+                    what = '%s %s' % (name, ' '.join(args))
+                    lines = '\n'.join(self.guest_lines(name))
+                    self.assertIn(shows, lines, what)
+                    self.ok('unregistervm', name)
+        self.ok('guestconfig', VM, '--service=add', 'tcp:99:echo',
+                '--service:remove', 'tcp:99')
+        self.assertIn('services tcp:22 ssh, tcp:80 http',
+                      self.guest_lines()[-1])
+
+    def test_refused(self):
+        self.ok('guestconfig', VM, '--guest-ip1', '192.168.23.2/24')
+        for args, code, mentions in [
+                # Values: the engine's judgement, exit 1.
+                (['--guest-ip1', '300.1.2.3/24'], 1, ['300.1.2.3']),
+                (['--guest-ip1', '192.168.23.5'], 1, ['192.168.23.5']),
+                (['--guest-ip1', '192.168.23.5/33'], 1, ['192.168.23.5/33']),
+                (['--guest-ip1', '192.168.23.0/24'], 1, ['192.168.23.0']),
+                (['--guest-ip1', '192.168.23.255/24'], 1,
+                 ['192.168.23.255']),
+                (['--guest-ip9', 'dhcp'], 1, ['9']),
+                (['--guest-ip0', 'dhcp'], 1, ['0']),
+                (['--guest-gateway1', 'gw'], 1, ['gw']),
+                (['--guest-mtu1', '9001'], 1, ['9001']),
+                (['--guest-mtu1', 'big'], 1, ['big']),
+                (['--masquerade1', 'maybe'], 1, ['maybe']),
+                (['--ip-forward', 'maybe'], 1, ['maybe']),
+                (['--service', 'add', 'tcp:8080:ftp'], 1, ['ftp']),
+                (['--service', 'add', 'tcp:8080'], 1, ['tcp:8080']),
+                (['--service', 'add', 'udp:53:echo'], 1, ['udp:53']),
+                (['--service', 'add', 'tcp:70000:echo'], 1, ['70000']),
+                (['--service', 'remove', 'tcp:8080'], 1, ['8080']),
+                # Syntax: exit 2.
+                (['--guest-ip', 'dhcp'], 2, ['--guest-ip']),
+                (['--guest-ip1'], 2, ['--guest-ip1']),
+                (['--ip-forward1', 'on'], 2, ['--ip-forward1']),
+                (['--service', 'frob', 'tcp:1:echo'], 2, ['--service']),
+                (['--service', 'add'], 2, ['--service']),
+                (['--memory', '64'], 2, ['--memory']),
+                (['extra'], 2, ['extra'])]:
+            self.refused('guestconfig', VM, *args, code=code,
+                         mentions=mentions)
+        # All or nothing: the good changes before a bad one are dropped.
+        before = self.readable()
+        self.refused('guestconfig', VM, '--guest-ip1', 'dhcp',
+                     '--ip-forward', 'on', '--service', 'add', 'tcp:1:echo',
+                     '--guest-mtu1', '1', code=1, mentions=['1'])
+        self.assertEqual(self.readable(), before)
+        self.refused('guestconfig', 'nosuch', '--ip-forward', 'on', code=1,
+                     mentions=['nosuch'])
+        self.refused('guestconfig', code=2)
+
+
+class StoppedVms(CliTestCase):
+    """The run-time commands' syntax, and what they say of a VM that is
+    not running."""
+
+    def setUp(self):
+        super().setUp()
+        self.createvm()
+        self.ok('modifyvm', VM, '--nic1', 'intnet')
+
+    def test_not_running(self):
+        for args in (['controlvm', VM, 'poweroff'],
+                     ['controlvm', VM, 'reset'],
+                     ['controlvm', VM, 'setlinkstate1', 'off'],
+                     ['controlvm', VM, 'nic1', 'intnet', 'other'],
+                     ['guestcontrol', VM, 'run', '--', 'ping', '-c', '1',
+                      '10.0.0.1'],
+                     ['guestproperty', 'get', VM,
+                      '/VirtualBox/GuestInfo/Net/0/V4/IP'],
+                     ['guestproperty', 'enumerate', VM],
+                     ['guestproperty', 'wait', VM, '*', '--timeout', '100']):
+            self.refused(*args, code=1, mentions=[VM, 'not running'])
+        self.assertMr({'VMState': 'poweroff'})
+        self.assertIn('State:                       powered off\n',
+                      self.readable())
+
+    def test_unknown_vm(self):
+        for args in (['startvm', 'nosuch'],
+                     ['controlvm', 'nosuch', 'poweroff'],
+                     ['guestcontrol', 'nosuch', 'run', 'arp'],
+                     ['guestproperty', 'get', 'nosuch', '/a'],
+                     ['guestproperty', 'enumerate', 'nosuch']):
+            self.refused(*args, code=1, mentions=['nosuch'])
+
+    def test_startvm_syntax(self):
+        self.refused('startvm', code=2)
+        self.refused('startvm', VM, '--type', code=2, mentions=['--type'])
+        self.refused('startvm', VM, '--frob', code=2, mentions=['--frob'])
+        self.refused('startvm', VM, '--putenv', 'A=1', code=2,
+                     mentions=['--putenv', 'not supported by Wirebox'])
+
+    def test_controlvm_syntax(self):
+        for args, mentions in [
+                ([], ['controlvm']),
+                ([VM], ['action']),
+                ([VM, 'nic', 'intnet'], ['nic1']),
+                ([VM, 'setlinkstate', 'on'], ['setlinkstate1']),
+                ([VM, 'setlinkstate1'], ['setlinkstate1']),
+                ([VM, 'setlinkstate1', 'on', 'off'], ['off']),
+                ([VM, 'nic1'], ['nic1']),
+                ([VM, 'nic1', 'intnet', 'lab', 'more'], ['more']),
+                ([VM, 'poweroff', 'now'], ['now']),
+                ([VM, 'reset', 'now'], ['now']),
+                ([VM, 'frob'], ['frob']),
+                ([VM, '--frob'], ['--frob'])]:
+            self.refused('controlvm', *args, code=2, mentions=mentions)
+
+    def test_controlvm_not_supported(self):
+        for args in (['natpf1', 'ssh,tcp,,2222,,22'],
+                     ['natpf1', 'delete', 'ssh'], ['pause'], ['resume'],
+                     ['savestate'], ['acpipowerbutton'], ['acpisleepbutton'],
+                     ['reboot'], ['shutdown', '--force'],
+                     ['keyboardputstring', 'x'], ['guestmemoryballoon', '1'],
+                     ['screenshotpng', '/tmp/x.png'], ['teleport'],
+                     ['cpuexecutioncap', '50'], ['changeuartmode1', 'file'],
+                     ['vrde', 'on'], ['setcredentials', 'a', 'b', 'c']):
+            self.refused('controlvm', VM, *args, code=1,
+                         mentions=['controlvm ' + args[0],
+                                   'not supported by Wirebox'])
+
+    def test_guestcontrol_syntax(self):
+        for args, mentions in [
+                ([], ['guestcontrol']),
+                ([VM], ['run']),
+                ([VM, 'run'], ['program']),
+                ([VM, 'run', '--'], ['program']),
+                ([VM, 'run', '--timeout', 'soon', '--', 'arp'], ['soon']),
+                ([VM, 'run', '--timeout'], ['--timeout']),
+                ([VM, 'run', '--cwd', '/', '--', 'arp'],
+                 ['--cwd', 'not supported by Wirebox']),
+                ([VM, 'run', '--frob', 'arp'], ['--frob']),
+                ([VM, 'frob'], ['frob'])]:
+            self.refused('guestcontrol', *args, code=2, mentions=mentions)
+        for sub in ('copyto', 'copyfrom', 'mkdir', 'rm', 'stat', 'start',
+                    'updatega'):
+            self.refused('guestcontrol', VM, sub, '--target-directory', 'x',
+                         code=1, mentions=['guestcontrol ' + sub,
+                                           'not supported by Wirebox'])
+
+    def test_guestproperty_syntax(self):
+        for args, mentions in [
+                ([], ['get']),
+                (['get'], ['VM']),
+                (['get', VM], ['property']),
+                (['get', VM, '/a', '/b'], ['/b']),
+                (['get', VM, '/a', '--timeout', '5'], ['--timeout']),
+                (['enumerate'], ['VM']),
+                (['enumerate', VM, '--verbose'], ['--verbose']),
+                (['enumerate', VM, '--no-flags'],
+                 ['--no-flags', 'not supported by Wirebox']),
+                (['wait', VM], ['pattern']),
+                (['wait', VM, '*', 'more'], ['more']),
+                (['wait', VM, '*', '--timeout', 'soon'], ['soon']),
+                (['wait', VM, '*', '--timeout', '-1'], ['-1']),
+                (['wait', VM, '*', '--timeout', '4294967296'],
+                 ['4294967296']),
+                (['frob', VM], ['frob'])]:
+            self.refused('guestproperty', *args, code=2, mentions=mentions)
+        for sub in ('set', 'unset', 'delete'):
+            self.refused('guestproperty', sub, VM, '/a', code=1,
+                         mentions=['guestproperty ' + sub,
+                                   'not supported by Wirebox'])
 
 
 class Stability(CliTestCase):
@@ -789,7 +1057,8 @@ class Stability(CliTestCase):
 
 class Usage(CliTestCase):
     COMMANDS = ['list', 'showvminfo', 'createvm', 'unregistervm', 'modifyvm',
-                'natnetwork', 'hostonlyif', 'dhcpserver']
+                'startvm', 'controlvm', 'guestconfig', 'guestcontrol',
+                'guestproperty', 'natnetwork', 'hostonlyif', 'dhcpserver']
 
     def test_help_for_each_command(self):
         for command in self.COMMANDS:
@@ -812,6 +1081,37 @@ class Usage(CliTestCase):
                 self.assertIn(compact, out)
         self.assertIn('[--nat-pf<1-N> delete <name>]', out)
 
+    def test_guestconfig_help_lists_the_options(self):
+        out = self.ok('guestconfig', '--help')
+        for kebab, compact, slot, *_ in GuestConfig.SPELLINGS:
+            self.assertIn('[%s%s ' % (kebab, '<1-N>' if slot else ''), out)
+            self.assertIn(compact, out)
+        self.assertIn('[--service add tcp:<port>:http|ssh|echo]', out)
+        self.assertIn('[--service remove tcp:<port>]', out)
+
+    def test_run_time_help(self):
+        out = self.ok('controlvm', '--help')
+        for action in ('poweroff', 'reset', 'nic<1-N>', 'setlinkstate<1-N>',
+                       'nicpromisc<1-N>', 'nictrace<1-N>',
+                       'nictracefile<1-N>', 'nicproperty<1-N>'):
+            self.assertIn(action, out)
+        self.assertNotIn('natpf', out)
+        self.assertIn('--type gui|headless|sdl|separate',
+                      self.ok('startvm', '--help'))
+        out = self.ok('guestcontrol', '--help')
+        for word in ('run', '--exe', '--timeout', '--username', '[--]',
+                     'ping', 'tcp', 'http', 'ip addr', 'ip route', 'arp',
+                     'dhcp renew'):
+            self.assertIn(word, out)
+        out = self.ok('guestproperty', '--help')
+        for word in ('get', 'enumerate', 'wait', '--timeout',
+                     '--fail-on-timeout'):
+            self.assertIn(word, out)
+        for command in ('startvm', 'controlvm', 'guestconfig', 'guestcontrol',
+                        'guestproperty'):
+            for line in self.ok(command, '--help').splitlines():
+                self.assertLessEqual(len(line), 80, line)
+
     def test_global(self):
         self.assertEqual(self.ok('--version'), '0.1.0\n')
         self.assertEqual(self.ok('-V'), '0.1.0\n')
@@ -824,14 +1124,14 @@ class Usage(CliTestCase):
         self.assertEqual(r.returncode, 2)
         self.assertTrue(r.stdout.startswith('Usage:'))
         self.refused('help', 'frob', code=2, mentions=['frob'])
-        self.refused('help', 'startvm', code=1,
+        self.refused('help', 'clonevm', code=1,
                      mentions=['not supported by Wirebox'])
 
     def test_unsupported_commands(self):
         self.createvm()
-        for command in ('startvm', 'controlvm', 'clonevm', 'snapshot',
-                        'storagectl', 'import', 'export', 'guestproperty',
-                        'guestcontrol', 'sharedfolder', 'registervm'):
+        for command in ('clonevm', 'snapshot', 'storagectl', 'import',
+                        'export', 'sharedfolder', 'registervm', 'metrics',
+                        'debugvm'):
             self.refused(command, VM, code=1,
                          mentions=[command, 'not supported by Wirebox'])
 
@@ -854,7 +1154,17 @@ class NoEngine(unittest.TestCase):
                            (['modifyvm', VM, '--nic1'], 2),
                            (['modifyvm', VM, '--memory', '1'], 2),
                            (['createvm'], 2), (['frob'], 2),
-                           (['startvm', VM], 1)]:
+                           (['clonevm', VM], 1), (['startvm'], 2),
+                           (['startvm', '--help'], 0),
+                           (['controlvm', VM], 2),
+                           (['controlvm', VM, 'natpf1', 'x'], 1),
+                           (['controlvm', VM, 'setlinkstate1'], 2),
+                           (['guestconfig', VM, '--guest-ip', 'dhcp'], 2),
+                           (['guestconfig', '--help'], 0),
+                           (['guestcontrol', VM, 'run'], 2),
+                           (['guestcontrol', VM, 'copyto', 'a', 'b'], 1),
+                           (['guestproperty', 'get', VM], 2),
+                           (['guestproperty', 'set', VM, 'a', 'b'], 1)]:
             r = self.home.manage(*args)
             self.assertEqual(r.returncode, code, args)
         self.assertFalse(os.path.exists(self.home.socket))
