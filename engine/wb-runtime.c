@@ -7,8 +7,10 @@
  *   Internal Network  "intnet:NAME"       MTU 9000, a DHCP server if an
  *                                         enabled one is named NAME
  *   Host-only         "hostonly:vboxnetN" MTU 9000, the host endpoint at
- *                                         the interface's address, and the
- *                                         interface's DHCP server if enabled
+ *                                         the interface's address (or the
+ *                                         TAP device vboxnetN instead,
+ *                                         wb-tap.h), and the interface's
+ *                                         DHCP server if enabled
  *
  * A network is made when its first VM adapter arrives and torn down with
  * its DHCP server and host endpoint when its last one leaves. NAT, NAT
@@ -40,6 +42,7 @@
 #include "wb-net.h"
 #include "wb-nic.h"
 #include "wb-segment.h"
+#include "wb-tap.h"
 
 #define SEGMENT_MTU            WB_ETH_JUMBO_MTU
 #define DROP_REPORT_S          5
@@ -60,6 +63,7 @@ typedef struct
   WbSegmentPort   *dhcpd_port;
   WbDhcpd         *dhcpd;
   WbHostEndpoint  *host;
+  WbTap           *tap;           /* the host's kernel instead of @host */
   guint            n_vm_ports;
 } Network;
 
@@ -356,6 +360,27 @@ network_add_dhcpd (Network     *network,
   return TRUE;
 }
 
+/* The host's kernel through the TAP device named @ifname, where there is
+ * one we may open (or may create): then the engine's host endpoint stays
+ * off this network, and nothing the TAP brings is relayed. */
+static gboolean
+network_add_tap (Network    *network,
+                 const char *ifname)
+{
+  g_autoptr(GError) error = NULL;
+
+  network->tap = wb_tap_open (network->segment, ifname, &error);
+  if (network->tap == NULL)
+    {
+      g_debug ("%s: the engine stands in for the host (%s)", network->name,
+               error->message);
+      return FALSE;
+    }
+  g_debug ("%s: the host is TAP device %s%s", network->name, ifname,
+           wb_tap_get_created (network->tap) ? " (created)" : "");
+  return TRUE;
+}
+
 static gboolean
 network_add_host (Network     *network,
                   const char  *ifname,
@@ -372,6 +397,8 @@ network_add_host (Network     *network,
   hif = wb_store_load_host_only_if (store, ifname, error);
   if (hif == NULL)
     return FALSE;
+  if (network_add_tap (network, ifname))
+    return TRUE;
   if (!wb_ipv4_parse (hif->ip, &address, error)
       || !wb_netmask_parse (hif->netmask, &prefix, error))
     return FALSE;
@@ -390,6 +417,7 @@ static void
 network_free (Network *network)
 {
   wb_host_endpoint_free (network->host);
+  g_clear_pointer (&network->tap, wb_tap_free);
   g_clear_pointer (&network->dhcpd, wb_dhcpd_free);
   g_clear_pointer (&network->dhcpd_port, wb_segment_remove_port);
   wb_segment_free (network->segment);
@@ -1122,8 +1150,22 @@ wb_runtime_control_vm (WbRuntime           *self,
   config = wb_vm_copy (vm->vm);
   for (gsize i = 0; i < n_changes; i++)
     {
-      if (!wb_vm_apply (config, changes[i].key, changes[i].slot, changes[i].value, error))
-        return FALSE;
+      g_autoptr(GError) local_error = NULL;
+      g_autofree char *prefix = g_strdup_printf ("--%s%u: ", changes[i].key, changes[i].slot);
+
+      if (!wb_vm_apply (config, changes[i].key, changes[i].slot, changes[i].value, &local_error))
+        {
+          /* Name the controlvm option the user typed, not its modifyvm twin. */
+          if (g_str_has_prefix (local_error->message, prefix))
+            {
+              g_autofree char *rest = g_strdup (local_error->message + strlen (prefix));
+
+              g_free (local_error->message);
+              local_error->message = g_strdup_printf ("%s%u: %s", key, slot, rest);
+            }
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
     }
   adapter = &vm->adapters[slot - 1];
   wanted = &config->adapters[slot - 1];

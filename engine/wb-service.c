@@ -818,10 +818,21 @@ handle_start_vm (WbDBusEngine          *iface,
                  const char            *vm,
                  const char            *type)
 {
+  /* VBoxManage's front-ends: all the same to Wirebox, whose VMs have no
+   * screen, but a typo is still refused. */
+  static const char * const types[] = { "", "headless", "gui", "sdl", "separate", NULL };
   WbService *self = WB_SERVICE (iface);
   g_autoptr(GError) error = NULL;
-  gboolean ok = wb_runtime_start_vm (self->runtime, vm, &error);
+  gboolean ok;
 
+  if (!g_strv_contains (types, type))
+    {
+      g_dbus_method_invocation_return_error (invocation, WB_ERROR, WB_ERROR_INVALID_ARGUMENT,
+                                             "Invalid VM type '%s': expected headless, gui, "
+                                             "sdl or separate", g_utf8_validate (type, -1, NULL) ? type : "?");
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  ok = wb_runtime_start_vm (self->runtime, vm, &error);
   return reply_empty (invocation, ok, error);
 }
 
