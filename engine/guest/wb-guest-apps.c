@@ -110,7 +110,16 @@ conn_flush (Conn *conn)
       gsize n = wb_tcp_send (conn->socket, conn->out->data + conn->out_pos, conn_pending (conn));
 
       if (n == 0)
-        return;
+        {
+          /* What was sent goes once it is most of the buffer: a stream
+           * that never drains does not grow it. */
+          if (conn->out_pos > conn->out->len / 2)
+            {
+              g_byte_array_remove_range (conn->out, 0, (guint) conn->out_pos);
+              conn->out_pos = 0;
+            }
+          return;
+        }
       conn->out_pos += n;
     }
   if (conn->out != NULL)
@@ -470,7 +479,8 @@ _wb_guest_apps_start_service (WbGuest            *guest,
                            "A service needs a port from 1 to 65535");
       return FALSE;
     }
-  if (kind != WB_GUEST_SERVICE_SSH && kind != WB_GUEST_SERVICE_HTTP && kind != WB_GUEST_SERVICE_ECHO)
+  if (kind != WB_GUEST_SERVICE_SSH && kind != WB_GUEST_SERVICE_HTTP
+      && kind != WB_GUEST_SERVICE_ECHO)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "Unknown service kind %d", kind);
       return FALSE;
@@ -783,7 +793,8 @@ client_new (const ClientClass *klass,
     {
       /* Dispatched on the guest's context, whichever thread cancels. */
       client->cancel_source = g_cancellable_source_new (g_task_get_cancellable (task));
-      g_source_set_callback (client->cancel_source, G_SOURCE_FUNC (client_cancelled_cb), client, NULL);
+      g_source_set_callback (client->cancel_source, G_SOURCE_FUNC (client_cancelled_cb),
+                             client, NULL);
       g_source_attach (client->cancel_source, _wb_guest_get_context (guest));
     }
   return client;
@@ -1069,7 +1080,8 @@ http_feed (Client       *client,
           g_string_append_len (client->body, (const char *) data, (gssize) n);
           client->http_remaining -= n;
           if (client->http_remaining == 0)
-            client->http_state = client->http_state == HTTP_BODY_LENGTH ? HTTP_DONE : HTTP_CHUNK_END;
+            client->http_state = client->http_state == HTTP_BODY_LENGTH ? HTTP_DONE
+                                                                        : HTTP_CHUNK_END;
           break;
 
         case HTTP_BODY_CLOSE:
@@ -1084,7 +1096,8 @@ http_feed (Client       *client,
             const guint8 *nl = memchr (data, '\n', len);
 
             n = nl != NULL ? (gsize) (nl - data) + 1 : len;
-            g_string_append_len (client->buf, (const char *) data, (gssize) (nl != NULL ? n - 1 : n));
+            g_string_append_len (client->buf, (const char *) data,
+                                 (gssize) (nl != NULL ? n - 1 : n));
             if (client->buf->len > HTTP_LINE_MAX)
               return FALSE;
             if (nl != NULL)
@@ -1150,8 +1163,9 @@ http_received (Client       *client,
   else if (len == 0)
     {
       wb_ipv4_format (client->address, address);
-      client_return_printf (client, 1, "http: %s port %u: the connection closed before the response was complete\n",
-                            address, client->port);
+      client_return_printf (client, 1,
+                            "http: %s port %u: the connection closed before the response "
+                            "was complete\n", address, client->port);
     }
 }
 
