@@ -65,8 +65,9 @@
 #define TCP_DEFAULT_MSS    536
 #define TCP_SYN_OPT_LEN    8            /* MSS, NOP, window scale */
 #define TCP_BACKLOG        128
-#define TCP_EPHEMERAL_MIN  49152
-#define TCP_EPHEMERAL_N    16384
+/* Linux's range, below the ports a masquerading guest maps (61000..). */
+#define TCP_EPHEMERAL_MIN  32768
+#define TCP_EPHEMERAL_N    28232        /* 32768..60999 */
 #define TCP_MSL_US         (2 * G_USEC_PER_SEC)
 #define TCP_RTO_INITIAL_US (1 * G_USEC_PER_SEC)
 #define TCP_RTO_MIN_US     (200 * 1000)
