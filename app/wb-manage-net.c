@@ -473,6 +473,15 @@ _wb_manage_list_hostonlyifs (WbDBusEngine  *engine,
                              _wb_manage_lookup_boolean (interface, "dhcp"),
                              _wb_manage_lookup_string (interface, "network-name"),
                              FALSE, TRUE);
+      /* Wirebox's own setting, only in the long form so that the short one
+       * stays VBoxManage's. */
+      if (long_format)
+        {
+          g_string_truncate (out, out->len - 1);
+          _wb_manage_append_field (out, HOSTIF_COLUMN, "Relay:", "%s",
+                                   _wb_manage_lookup_boolean (interface, "relay") ? "on" : "off");
+          g_string_append_c (out, '\n');
+        }
       g_variant_unref (interface);
     }
   return TRUE;
@@ -521,7 +530,8 @@ _wb_manage_list_intnets (WbDBusEngine  *engine,
   return TRUE;
 }
 
-/* hostonlyif create | remove IF | ipconfig IF --ip IP [--netmask MASK] */
+/* hostonlyif create | remove IF | ipconfig IF --ip IP [--netmask MASK]
+ *            | relay IF on|off (Wirebox's own) */
 
 gboolean
 _wb_manage_hostonlyif (int      argc,
@@ -545,6 +555,7 @@ _wb_manage_hostonlyif (int      argc,
   const char *subcommand;
   const char *ip = NULL;
   const char *netmask = NULL;
+  gboolean relay = TRUE;
   guint n_names;
 
   if (!parse_subcommand (argc - 1, argv + 1, options, unsupported,
@@ -552,7 +563,7 @@ _wb_manage_hostonlyif (int      argc,
     return FALSE;
   if (positionals->len == 0)
     return _wb_manage_syntax_error (error,
-                                    "hostonlyif needs create, remove or ipconfig");
+                                    "hostonlyif needs create, remove, ipconfig or relay");
 
   subcommand = positionals->pdata[0];
   command = g_strconcat ("hostonlyif ", subcommand, NULL);
@@ -569,6 +580,16 @@ _wb_manage_hostonlyif (int      argc,
       if (n_names != 1 || pairs->len > 0)
         return _wb_manage_syntax_error (error, "'%s' takes one interface name",
                                         command);
+    }
+  else if (g_str_equal (subcommand, "relay"))
+    {
+      if (n_names != 2 || pairs->len > 0)
+        return _wb_manage_syntax_error (error, "'%s' takes an interface name and on|off",
+                                        command);
+      relay = g_ascii_strcasecmp (positionals->pdata[2], "on") == 0;
+      if (!relay && g_ascii_strcasecmp (positionals->pdata[2], "off") != 0)
+        return _wb_manage_syntax_error (error, "'%s' takes on or off, not '%s'",
+                                        command, (const char *) positionals->pdata[2]);
     }
   else if (g_str_equal (subcommand, "ipconfig"))
     {
@@ -602,6 +623,9 @@ _wb_manage_hostonlyif (int      argc,
     return wb_dbus_engine_call_remove_host_only_if_sync (engine,
                                                          positionals->pdata[1],
                                                          NULL, error);
+  if (g_str_equal (subcommand, "relay"))
+    return wb_dbus_engine_call_set_host_only_relay_sync (engine, positionals->pdata[1],
+                                                         relay, NULL, error);
   if (g_str_equal (subcommand, "ipconfig"))
     return wb_dbus_engine_call_configure_host_only_if_sync (engine,
                                                             positionals->pdata[1],

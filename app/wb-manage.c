@@ -114,7 +114,10 @@ static const WbManageCommand commands[] = {
   { "hostonlyif", _wb_manage_hostonlyif,
     "wirebox-manage hostonlyif ipconfig <ifname> --ip <ipv4> [--netmask <ipv4>]\n"
     "wirebox-manage hostonlyif create\n"
-    "wirebox-manage hostonlyif remove <ifname>\n",
+    "wirebox-manage hostonlyif remove <ifname>\n"
+    "wirebox-manage hostonlyif relay <ifname> on|off\n"
+    "    (Wirebox: whether the VMs' TCP and UDP to the interface's address\n"
+    "    reach this host's 127.0.0.1; on by default)\n",
     NULL },
   { "dhcpserver", _wb_manage_dhcpserver,
     "wirebox-manage dhcpserver add --network <name> | --interface <ifname>\n"

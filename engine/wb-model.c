@@ -2054,6 +2054,7 @@ wb_host_only_if_new (guint index)
   hif->netmask = g_strdup ("255.255.255.0");
   hif->mac = g_strdup_printf ("0a:00:27:00:00:%02x", index);
   hif->dhcp = FALSE;
+  hif->relay = TRUE;
   return hif;
 }
 
@@ -2068,6 +2069,7 @@ wb_host_only_if_copy (const WbHostOnlyIf *hif)
   copy->netmask = g_strdup (hif->netmask);
   copy->mac = g_strdup (hif->mac);
   copy->dhcp = hif->dhcp;
+  copy->relay = hif->relay;
   return copy;
 }
 

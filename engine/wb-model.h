@@ -166,6 +166,8 @@ typedef struct
   char     *netmask;          /* dotted quad */
   char     *mac;              /* "0a:00:27:00:00:0N" */
   gboolean  dhcp;             /* the interface's own address by DHCP */
+  gboolean  relay;            /* the engine's host endpoint relays the VMs'
+                               * TCP/UDP to the host's 127.0.0.1 (default) */
 } WbHostOnlyIf;
 
 typedef struct

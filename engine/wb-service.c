@@ -746,6 +746,19 @@ handle_configure_host_only_if (WbDBusEngine          *iface,
 }
 
 static gboolean
+handle_set_host_only_relay (WbDBusEngine          *iface,
+                            GDBusMethodInvocation *invocation,
+                            const char            *name,
+                            gboolean               relay)
+{
+  WbService *self = WB_SERVICE (iface);
+  g_autoptr(GError) error = NULL;
+  gboolean ok = wb_settings_set_host_only_relay (self->settings, name, relay, &error);
+
+  return reply_empty (invocation, ok, error);
+}
+
+static gboolean
 handle_list_host_only_ifs (WbDBusEngine          *iface,
                            GDBusMethodInvocation *invocation)
 {
@@ -1049,6 +1062,7 @@ wb_service_iface_init (WbDBusEngineIface *iface)
   iface->handle_remove_host_only_if = handle_remove_host_only_if;
   iface->handle_configure_host_only_if = handle_configure_host_only_if;
   iface->handle_list_host_only_ifs = handle_list_host_only_ifs;
+  iface->handle_set_host_only_relay = handle_set_host_only_relay;
   iface->handle_add_dhcp_server = handle_add_dhcp_server;
   iface->handle_modify_dhcp_server = handle_modify_dhcp_server;
   iface->handle_remove_dhcp_server = handle_remove_dhcp_server;

@@ -982,6 +982,31 @@ wb_settings_configure_host_only_if (WbSettings  *self,
                         edit_host_only_if_address, &address, error);
 }
 
+static gboolean
+edit_host_only_if_relay (gpointer        object,
+                         gconstpointer   data,
+                         GError        **error)
+{
+  WbHostOnlyIf *hif = object;
+
+  hif->relay = *(const gboolean *) data;
+  return TRUE;
+}
+
+gboolean
+wb_settings_set_host_only_relay (WbSettings  *self,
+                                 const char  *name,
+                                 gboolean     relay,
+                                 GError     **error)
+{
+  g_return_val_if_fail (WB_IS_SETTINGS (self), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  relay = !!relay;
+  return change_object (self, &host_only_if_ops, name,
+                        edit_host_only_if_relay, &relay, error);
+}
+
 /* --- DHCP servers ------------------------------------------------------- */
 
 /* A server for a host-only network needs that interface. */

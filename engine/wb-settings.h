@@ -120,6 +120,13 @@ gboolean      wb_settings_configure_host_only_if (WbSettings *self,
                                                   const char *netmask,
                                                   GError    **error);
 
+/* Whether the engine's host endpoint on that network relays the VMs'
+ * TCP/UDP to the host's 127.0.0.1 (DESIGN.md §5). */
+gboolean      wb_settings_set_host_only_relay    (WbSettings *self,
+                                                  const char *name,
+                                                  gboolean    relay,
+                                                  GError    **error);
+
 gboolean      wb_settings_add_dhcp_server    (WbSettings *self,
                                               const char *network_name,
                                               const WbOption *options,

@@ -151,7 +151,8 @@ static const char * const migrations[] = {
   "  PRIMARY KEY (vm_id, port)"
   ");"
   "INSERT INTO vm_service (vm_id, port, kind) SELECT id, 22, 'ssh' FROM vm;"
-  "INSERT INTO vm_service (vm_id, port, kind) SELECT id, 80, 'http' FROM vm;",
+  "INSERT INTO vm_service (vm_id, port, kind) SELECT id, 80, 'http' FROM vm;"
+  "ALTER TABLE host_only_if ADD COLUMN relay INTEGER NOT NULL DEFAULT 1;",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == WB_STORE_SCHEMA_VERSION);
@@ -175,7 +176,7 @@ G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == WB_STORE_SCHEMA_VERSION);
 #define VM_COLUMNS "id, uuid, name, registered, ip_forward"
 #define NAT_NETWORK_COLUMNS \
   "name, network, enabled, dhcp, ipv6, ipv6_prefix, running"
-#define HOST_ONLY_IF_COLUMNS "name, guid, ip, netmask, mac, dhcp"
+#define HOST_ONLY_IF_COLUMNS "name, guid, ip, netmask, mac, dhcp, relay"
 #define DHCP_SERVER_COLUMNS \
   "network_name, server_ip, netmask, lower_ip, upper_ip, enabled"
 
@@ -324,10 +325,10 @@ static const char * const stmt_sql[N_STMTS] = {
     "SELECT " HOST_ONLY_IF_COLUMNS " FROM host_only_if ORDER BY idx",
   [STMT_HOST_ONLY_IF_INSERT] =
     "INSERT INTO host_only_if (" HOST_ONLY_IF_COLUMNS ", idx)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
   [STMT_HOST_ONLY_IF_UPDATE] =
     "UPDATE host_only_if SET (" HOST_ONLY_IF_COLUMNS ", idx)"
-    " = (?1, ?2, ?3, ?4, ?5, ?6, ?7) WHERE name = ?1",
+    " = (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) WHERE name = ?1",
   [STMT_HOST_ONLY_IF_DELETE] = "DELETE FROM host_only_if WHERE name = ?1",
 
   [STMT_DHCP_SERVER_SELECT] =
@@ -1766,6 +1767,7 @@ read_host_only_if (WbStore       *self,
   replace_column (&hif->netmask, row, 3);
   replace_column (&hif->mac, row, 4);
   hif->dhcp = column_bool (row, 5);
+  hif->relay = column_bool (row, 6);
   return hif;
 }
 
@@ -1791,7 +1793,7 @@ wb_store_list_host_only_ifs (WbStore  *self,
                     (GDestroyNotify) wb_host_only_if_free, error);
 }
 
-/* The HOST_ONLY_IF_COLUMNS and the index (?7) of a name that
+/* The HOST_ONLY_IF_COLUMNS and the index (?8) of a name that
  * write_host_only_if() checked. */
 static void
 bind_host_only_if (sqlite3_stmt  *stmt,
@@ -1807,7 +1809,8 @@ bind_host_only_if (sqlite3_stmt  *stmt,
   bind_text (stmt, 4, hif->netmask);
   bind_text (stmt, 5, hif->mac);
   sqlite3_bind_int (stmt, 6, hif->dhcp);
-  sqlite3_bind_int (stmt, 7, index);
+  sqlite3_bind_int (stmt, 7, hif->relay);
+  sqlite3_bind_int (stmt, 8, index);
 }
 
 static gboolean

@@ -180,6 +180,7 @@ wb_variant_from_host_only_if (const WbHostOnlyIf *hif)
   ADD (&b, "netmask", g_variant_new_string (hif->netmask));
   ADD (&b, "mac", g_variant_new_string (hif->mac));
   ADD (&b, "dhcp", g_variant_new_boolean (hif->dhcp));
+  ADD (&b, "relay", g_variant_new_boolean (hif->relay));
   ADD (&b, "network-name", g_variant_new_string (network_name));
   return g_variant_builder_end (&b);
 }

@@ -572,6 +572,18 @@ class NatNetworks(CliTestCase):
 
 
 class HostOnly(CliTestCase):
+    def test_relay_switch(self):
+        self.ok('hostonlyif', 'create')
+        self.assertIn('Relay:           on\n', self.ok('list', '-l', 'hostonlyifs'))
+        self.assertNotIn('Relay:', self.ok('list', 'hostonlyifs'))
+        self.assertEqual(self.ok('hostonlyif', 'relay', 'vboxnet0', 'off'), '')
+        self.assertIn('Relay:           off\n', self.ok('list', '-l', 'hostonlyifs'))
+        self.refused('hostonlyif', 'relay', 'vboxnet0', 'maybe', code=2,
+                     mentions=('maybe',))
+        self.refused('hostonlyif', 'relay', 'vboxnet0', code=2)
+        self.refused('hostonlyif', 'relay', 'vboxnet7', 'on', code=1,
+                     mentions=('vboxnet7',))
+
     def test_create_list_and_dhcp(self):
         self.assertEqual(self.ok('hostonlyif', 'create'), (
             '0%...10%...20%...30%...40%...50%...60%...70%...80%...90%...100%\n'
