@@ -291,10 +291,10 @@ wb_dhcp_message_parse (const guint8  *data,
 
 typedef struct
 {
-  guint8 *buf;
-  gsize   size;
-  gsize   pos;
-  gboolean overflow;
+  guint8   *buf;
+  gsize     size;
+  gsize     pos;
+  gboolean  overflow;
 } Writer;
 
 /* Writes one option, leaving room for the end option. */

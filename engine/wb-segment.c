@@ -539,6 +539,12 @@ wb_segment_get_name (WbSegment *segment)
   return segment->name;
 }
 
+GMainContext *
+wb_segment_get_context (WbSegment *segment)
+{
+  return segment->context;
+}
+
 guint
 wb_segment_get_mtu (WbSegment *segment)
 {

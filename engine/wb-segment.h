@@ -84,6 +84,8 @@ WbSegment     *wb_segment_new             (const char            *name,
  * from inside a delivery: it then goes away when the delivery returns). */
 void           wb_segment_free            (WbSegment             *segment);
 const char    *wb_segment_get_name        (WbSegment             *segment);
+/* Where the segment's sources run (and where its ports' owners put theirs). */
+GMainContext  *wb_segment_get_context     (WbSegment             *segment);
 guint          wb_segment_get_mtu         (WbSegment             *segment);
 guint          wb_segment_get_n_ports     (WbSegment             *segment);
 guint          wb_segment_get_queue_length (WbSegment            *segment);

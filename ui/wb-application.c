@@ -30,8 +30,21 @@ wb_application_activate (GApplication *app)
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
 
   if (window == NULL)
-    window = GTK_WINDOW (wb_window_new (self, self->connection));
+    {
+      WbWindow *main_window = wb_window_new (self, self->connection);
+
+      /* An empty settings home is a first start: show the example lab. */
+      wb_window_set_load_lab_if_empty (main_window, TRUE);
+      window = GTK_WINDOW (main_window);
+    }
   gtk_window_present (window);
+}
+
+static gpointer
+ref_object (gconstpointer object,
+            gpointer      user_data)
+{
+  return g_object_ref ((gpointer) object);
 }
 
 static void
@@ -39,7 +52,23 @@ on_quit_action_cb (GSimpleAction *action,
                    GVariant      *parameter,
                    gpointer       user_data)
 {
-  g_application_quit (G_APPLICATION (user_data));
+  GList *windows = g_list_copy_deep (gtk_application_get_windows (GTK_APPLICATION (user_data)),
+                                     ref_object, NULL);
+  gboolean any = FALSE;
+
+  /* Closing the main windows asks first while VMs run (WbWindow's
+   * close-request); the other windows go with them. */
+  for (GList *l = windows; l != NULL; l = l->next)
+    {
+      if (WB_IS_WINDOW (l->data))
+        {
+          gtk_window_close (GTK_WINDOW (l->data));
+          any = TRUE;
+        }
+    }
+  g_list_free_full (windows, g_object_unref);
+  if (!any)
+    g_application_quit (G_APPLICATION (user_data));
 }
 
 static void
@@ -56,6 +85,8 @@ on_about_action_cb (GSimpleAction *action,
                          "comments", _("Design and test VirtualBox-style virtual machine networks"),
                          "license-type", GTK_LICENSE_GPL_3_0,
                          "developer-name", _("The Wirebox developers"),
+                         /* Translators: your names, one per line */
+                         "translator-credits", _("translator-credits"),
                          NULL);
 }
 
@@ -67,13 +98,25 @@ static const GActionEntry app_actions[] = {
 static void
 wb_application_startup (GApplication *app)
 {
-  static const char *quit_accels[] = { "<Control>q", NULL };
+  static const struct {
+    const char *action;
+    const char *accels[2];
+  } accels[] = {
+    { "app.quit", { "<Control>q", NULL } },
+    { "win.new-vm", { "<Control>n", NULL } },
+    { "win.vm-settings", { "<Control>s", NULL } },
+    { "win.start-vm", { "<Control>Return", NULL } },
+    { "win.host-network-manager", { "<Control>h", NULL } },
+    { "win.preferences", { "<Control>comma", NULL } },
+  };
 
   G_APPLICATION_CLASS (wb_application_parent_class)->startup (app);
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions,
                                    G_N_ELEMENTS (app_actions), app);
-  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
+  for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
+    gtk_application_set_accels_for_action (GTK_APPLICATION (app), accels[i].action,
+                                           accels[i].accels);
 }
 
 static void

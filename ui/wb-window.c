@@ -1,25 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#include "wb-window.h"
+#include "wb-window-private.h"
 
 #include <glib/gi18n.h>
 
 #include "wb-client.h"
-#include "wb-dbus.h"
-
-struct _WbWindow
-{
-  AdwApplicationWindow  parent_instance;
-
-  GDBusConnection      *connection;
-  GCancellable         *cancellable;
-  WbDBusEngine         *engine;
-  GDBusObjectManager   *manager;
-
-  /* Template children. */
-  AdwToastOverlay      *toast_overlay;
-  GtkStack             *stack;
-  GtkListBox           *vm_list;
-};
+#include "wb-error.h"
+#include "wb-ui-util.h"
 
 G_DEFINE_FINAL_TYPE (WbWindow, wb_window, ADW_TYPE_APPLICATION_WINDOW)
 
@@ -30,41 +16,6 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
-
-static const char *
-attachment_label (const char *attachment)
-{
-  if (g_strcmp0 (attachment, "nat") == 0)
-    return _("NAT");
-  if (g_strcmp0 (attachment, "natnetwork") == 0)
-    return _("NAT Network");
-  if (g_strcmp0 (attachment, "bridged") == 0)
-    return _("Bridged Adapter");
-  if (g_strcmp0 (attachment, "intnet") == 0)
-    return _("Internal Network");
-  if (g_strcmp0 (attachment, "hostonly") == 0)
-    return _("Host-only Adapter");
-  if (g_strcmp0 (attachment, "generic") == 0)
-    return _("Generic Driver");
-  return _("Not attached");
-}
-
-/* The target key of each mode in the adapter dictionary. */
-static const char *
-attachment_target_key (const char *attachment)
-{
-  if (g_strcmp0 (attachment, "natnetwork") == 0)
-    return "nat-network";
-  if (g_strcmp0 (attachment, "bridged") == 0)
-    return "bridge-adapter";
-  if (g_strcmp0 (attachment, "intnet") == 0)
-    return "intnet";
-  if (g_strcmp0 (attachment, "hostonly") == 0)
-    return "hostonly-adapter";
-  if (g_strcmp0 (attachment, "generic") == 0)
-    return "generic-driver";
-  return NULL;
-}
 
 char *
 wb_window_summarize_adapters (GVariant *adapters)
@@ -92,8 +43,8 @@ wb_window_summarize_adapters (GVariant *adapters)
       if (summary->len > 0)
         g_string_append (summary, ", ");
       /* Translators: "Adapter 1: NAT" */
-      g_string_append_printf (summary, _("Adapter %u: %s"), slot, attachment_label (attachment));
-      key = attachment_target_key (attachment);
+      g_string_append_printf (summary, _("Adapter %u: %s"), slot, wb_ui_attachment_label (attachment));
+      key = wb_ui_attachment_target_key (attachment);
       if (key != NULL && g_variant_lookup (adapter, key, "&s", &target) && *target != '\0')
         g_string_append_printf (summary, " ‘%s’", target);
     }
@@ -103,69 +54,255 @@ wb_window_summarize_adapters (GVariant *adapters)
   return g_string_free (g_steal_pointer (&summary), FALSE);
 }
 
-static int
-compare_vm_names (gconstpointer a,
-                  gconstpointer b)
-{
-  WbDBusVm *x = *(WbDBusVm * const *) a;
-  WbDBusVm *y = *(WbDBusVm * const *) b;
+/* --- closures of the list's row factory ----------------------------------- */
 
-  return g_utf8_collate (wb_dbus_vm_get_name (x), wb_dbus_vm_get_name (y));
+static char *
+vm_summary_cb (GtkListItem *item,
+               GVariant    *adapters)
+{
+  if (adapters == NULL)
+    return g_strdup (_("No network adapters"));
+  return wb_window_summarize_adapters (adapters);
 }
 
-static void
-rebuild_list (WbWindow *self)
+static char *
+vm_state_label_cb (GtkListItem *item,
+                   const char  *state)
+{
+  return g_strdup (g_strcmp0 (state, "running") == 0 ? _("Running") : _("Powered Off"));
+}
+
+static char **
+vm_state_classes_cb (GtkListItem *item,
+                     const char  *state)
+{
+  const char *running[] = { "caption", "success", NULL };
+  const char *off[] = { "caption", "dim-label", NULL };
+
+  return g_strdupv ((char **) (g_strcmp0 (state, "running") == 0 ? running : off));
+}
+
+/* --- settings --------------------------------------------------------------- */
+
+/* The installed schema, else the one compiled into the build tree next to
+ * the program (build-dir/data, from build-dir/app or build-dir/tests),
+ * else none: then the window simply does not remember its size. */
+static GSettings *
+open_settings (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, WB_APP_ID, TRUE);
+
+  if (schema == NULL)
+    {
+      g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
+      g_autofree char *exe_dir = exe != NULL ? g_path_get_dirname (exe) : NULL;
+      g_autofree char *dir = exe_dir != NULL ? g_build_filename (exe_dir, "..", "data", NULL) : NULL;
+      g_autofree char *compiled = dir != NULL ? g_build_filename (dir, "gschemas.compiled", NULL) : NULL;
+
+      if (compiled != NULL && g_file_test (compiled, G_FILE_TEST_EXISTS))
+        {
+          g_autoptr(GSettingsSchemaSource) local =
+            g_settings_schema_source_new_from_directory (dir, source, FALSE, NULL);
+
+          if (local != NULL)
+            schema = g_settings_schema_source_lookup (local, WB_APP_ID, FALSE);
+        }
+    }
+
+  if (schema == NULL)
+    {
+      g_debug ("No GSettings schema %s: the window size is not remembered", WB_APP_ID);
+      return NULL;
+    }
+  return g_settings_new_full (schema, NULL, NULL);
+}
+
+/* --- the list ---------------------------------------------------------------- */
+
+void
+_wb_window_toast (WbWindow   *self,
+                  const char *message)
+{
+  g_autofree char *markup = g_markup_escape_text (message, -1);
+
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (markup));
+}
+
+static gboolean
+manager_has_networks (WbWindow *self)
 {
   g_autolist(GDBusObject) objects = g_dbus_object_manager_get_objects (self->manager);
-  g_autoptr(GPtrArray) vms = g_ptr_array_new ();
-  GtkWidget *child;
-
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->vm_list))) != NULL)
-    gtk_list_box_remove (self->vm_list, child);
 
   for (GList *l = objects; l != NULL; l = l->next)
     {
-      WbDBusVm *vm = wb_dbus_object_peek_vm (WB_DBUS_OBJECT (l->data));
+      WbDBusObject *object = WB_DBUS_OBJECT (l->data);
 
-      if (vm != NULL)
-        g_ptr_array_add (vms, vm);
+      if (wb_dbus_object_peek_nat_network (object) != NULL ||
+          wb_dbus_object_peek_host_only_if (object) != NULL)
+        return TRUE;
     }
-  g_ptr_array_sort (vms, compare_vm_names);
+  return FALSE;
+}
 
-  for (guint i = 0; i < vms->len; i++)
+void
+_wb_window_update_page (WbWindow *self)
+{
+  const char *page;
+
+  if (self->manager == NULL || self->lab_loading)
+    page = "loading";
+  else if (g_list_model_get_n_items (G_LIST_MODEL (self->vms)) == 0)
+    page = "empty";
+  else
+    page = "vms";
+  gtk_stack_set_visible_child_name (self->main_stack, page);
+}
+
+guint
+_wb_window_count_running (WbWindow *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->vms));
+  guint running = 0;
+
+  for (guint i = 0; i < n; i++)
     {
-      WbDBusVm *vm = g_ptr_array_index (vms, i);
-      g_autofree char *summary = NULL;
-      GVariant *adapters = wb_dbus_vm_get_adapters (vm);
-      GtkWidget *row = adw_action_row_new ();
-      GtkWidget *state = gtk_label_new (g_strcmp0 (wb_dbus_vm_get_state (vm), "running") == 0
-                                        ? _("Running") : _("Powered Off"));
+      g_autoptr(WbDBusVm) vm = g_list_model_get_item (G_LIST_MODEL (self->vms), i);
 
-      summary = adapters != NULL ? wb_window_summarize_adapters (adapters)
-                                 : g_strdup (_("No network adapters"));
-      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), wb_dbus_vm_get_name (vm));
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), summary);
-      adw_action_row_add_prefix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("computer-symbolic"));
-      gtk_widget_add_css_class (state, "dim-label");
-      adw_action_row_add_suffix (ADW_ACTION_ROW (row), state);
-      gtk_list_box_append (self->vm_list, row);
+      if (g_strcmp0 (wb_dbus_vm_get_state (vm), "running") == 0)
+        running++;
     }
+  return running;
+}
 
-  gtk_stack_set_visible_child_name (self->stack, vms->len > 0 ? "list" : "empty");
+void
+_wb_window_select_vm_named (WbWindow   *self,
+                            const char *name)
+{
+  GListModel *model = G_LIST_MODEL (self->sorted_vms);
+  guint n = g_list_model_get_n_items (model);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(WbDBusVm) vm = g_list_model_get_item (model, i);
+
+      if (g_strcmp0 (wb_dbus_vm_get_name (vm), name) == 0)
+        {
+          gtk_single_selection_set_selected (self->selection, i);
+          g_clear_pointer (&self->select_name, g_free);
+          return;
+        }
+    }
+  /* Not there yet: the object manager announces it soon. */
+  if (name != self->select_name)
+    {
+      g_free (self->select_name);
+      self->select_name = g_strdup (name);
+    }
 }
 
 static void
-on_objects_changed_cb (WbWindow *self)
+on_selected_vm_state_cb (WbWindow *self)
 {
-  rebuild_list (self);
+  _wb_window_update_actions (self);
 }
 
 static void
-show_error (WbWindow   *self,
-            const char *message)
+on_selected_item_cb (WbWindow *self)
 {
-  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (message));
+  WbDBusVm *vm = gtk_single_selection_get_selected_item (self->selection);
+
+  if (self->selected_vm != NULL)
+    g_signal_handlers_disconnect_by_func (self->selected_vm, on_selected_vm_state_cb, self);
+  g_set_object (&self->selected_vm, vm);
+  if (vm != NULL)
+    g_signal_connect_object (vm, "notify::state", G_CALLBACK (on_selected_vm_state_cb),
+                             self, G_CONNECT_SWAPPED);
+
+  wb_vm_details_set_vm (self->details, vm);
+  gtk_stack_set_visible_child_name (self->details_stack, vm != NULL ? "details" : "none");
+  adw_window_title_set_title (self->content_title, vm != NULL ? wb_dbus_vm_get_name (vm) : "");
+  _wb_window_update_actions (self);
+}
+
+static void
+on_vm_activated_cb (WbWindow *self,
+                    guint     position)
+{
+  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
+}
+
+static void
+on_back_clicked_cb (WbWindow *self)
+{
+  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+}
+
+static void
+on_folded_changed_cb (WbWindow *self)
+{
+  /* Folded, the list is a page of its own: one tap opens the details. */
+  gtk_list_view_set_single_click_activate (self->vm_list, adw_leaflet_get_folded (self->leaflet));
+}
+
+static gboolean
+find_vm (WbWindow *self,
+         WbDBusVm *vm,
+         guint    *position)
+{
+  return g_list_store_find (self->vms, vm, position);
+}
+
+static void
+add_object (WbWindow     *self,
+            GDBusObject  *object)
+{
+  WbDBusVm *vm = wb_dbus_object_peek_vm (WB_DBUS_OBJECT (object));
+
+  if (vm != NULL)
+    wb_ui_store_append_named (self->vms, vm);
+}
+
+static void
+on_object_added_cb (WbWindow    *self,
+                    GDBusObject *object)
+{
+  add_object (self, object);
+}
+
+static void
+on_vms_changed_cb (WbWindow *self)
+{
+  if (self->select_name != NULL)
+    _wb_window_select_vm_named (self, self->select_name);
+  _wb_window_update_page (self);
+}
+
+static void
+on_object_removed_cb (WbWindow    *self,
+                      GDBusObject *object)
+{
+  WbDBusVm *vm = wb_dbus_object_peek_vm (WB_DBUS_OBJECT (object));
+  guint position;
+
+  if (vm != NULL && find_vm (self, vm, &position))
+    g_list_store_remove (self->vms, position);
+}
+
+static void
+on_vm_properties_changed_cb (WbWindow           *self,
+                             GDBusObjectProxy   *object,
+                             GDBusProxy         *interface,
+                             GVariant           *changed,
+                             const char * const *invalidated)
+{
+  /* Rows follow their proxy's properties by themselves; the page and the
+   * actions depend on the running states. */
+  if (WB_DBUS_IS_VM (interface))
+    _wb_window_update_actions (self);
 }
 
 static void
@@ -176,22 +313,33 @@ on_manager_ready_cb (GObject      *source,
   g_autoptr(WbWindow) self = user_data;
   g_autoptr(GError) error = NULL;
   GDBusObjectManager *manager = wb_dbus_object_manager_client_new_finish (result, &error);
+  g_autolist(GDBusObject) objects = NULL;
 
   if (manager == NULL)
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        show_error (self, error->message);
+      wb_ui_toast_error (self->toast_overlay, error);
       return;
     }
 
   self->manager = manager;
-  g_signal_connect_object (manager, "object-added", G_CALLBACK (on_objects_changed_cb),
+  g_signal_connect_object (manager, "object-added", G_CALLBACK (on_object_added_cb),
                            self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (manager, "object-removed", G_CALLBACK (on_objects_changed_cb),
+  g_signal_connect_object (manager, "object-removed", G_CALLBACK (on_object_removed_cb),
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (manager, "interface-proxy-properties-changed",
-                           G_CALLBACK (on_objects_changed_cb), self, G_CONNECT_SWAPPED);
-  rebuild_list (self);
+                           G_CALLBACK (on_vm_properties_changed_cb), self, G_CONNECT_SWAPPED);
+
+  objects = g_dbus_object_manager_get_objects (manager);
+  for (GList *l = objects; l != NULL; l = l->next)
+    add_object (self, l->data);
+
+  if (self->load_lab_if_empty &&
+      g_list_model_get_n_items (G_LIST_MODEL (self->vms)) == 0 &&
+      !manager_has_networks (self))
+    _wb_window_load_example_lab (self, FALSE);
+
+  _wb_window_update_page (self);
+  _wb_window_update_actions (self);
 }
 
 static void
@@ -204,8 +352,7 @@ on_subscribed_cb (GObject      *source,
 
   if (!wb_dbus_engine_call_subscribe_finish (WB_DBUS_ENGINE (source), result, &error))
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        show_error (self, error->message);
+      wb_ui_toast_error (self->toast_overlay, error);
       return;
     }
 
@@ -227,13 +374,37 @@ on_engine_proxy_ready_cb (GObject      *source,
   self->engine = wb_dbus_engine_proxy_new_finish (result, &error);
   if (self->engine == NULL)
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        show_error (self, error->message);
+      wb_ui_toast_error (self->toast_overlay, error);
       return;
     }
+  wb_vm_details_set_engine (self->details, self->engine);
   wb_dbus_engine_call_subscribe (self->engine, self->cancellable, on_subscribed_cb,
                                  g_object_ref (self));
 }
+
+/* --- GtkWindow ---------------------------------------------------------------- */
+
+static gboolean
+wb_window_close_request (GtkWindow *window)
+{
+  WbWindow *self = WB_WINDOW (window);
+
+  if (!_wb_window_confirm_close (self))
+    return TRUE;
+
+  if (self->settings != NULL && !gtk_window_is_maximized (window))
+    {
+      int width, height;
+
+      gtk_window_get_default_size (window, &width, &height);
+      g_settings_set_int (self->settings, "window-width", width);
+      g_settings_set_int (self->settings, "window-height", height);
+    }
+
+  return GTK_WINDOW_CLASS (wb_window_parent_class)->close_request (window);
+}
+
+/* --- GObject ------------------------------------------------------------------ */
 
 static void
 wb_window_constructed (GObject *object)
@@ -253,11 +424,21 @@ wb_window_dispose (GObject *object)
   WbWindow *self = WB_WINDOW (object);
 
   g_cancellable_cancel (self->cancellable);
+  if (self->manager != NULL)
+    g_signal_handlers_disconnect_by_data (self->manager, self);
+  if (self->selected_vm != NULL)
+    g_signal_handlers_disconnect_by_func (self->selected_vm, on_selected_vm_state_cb, self);
+  g_clear_object (&self->selected_vm);
+  g_clear_weak_pointer (&self->host_network_manager);
+  g_clear_weak_pointer (&self->preferences);
+  gtk_widget_dispose_template (GTK_WIDGET (self), WB_TYPE_WINDOW);
+  g_clear_object (&self->vms);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->manager);
   g_clear_object (&self->engine);
+  g_clear_object (&self->settings);
   g_clear_object (&self->connection);
-  gtk_widget_dispose_template (GTK_WIDGET (self), WB_TYPE_WINDOW);
+  g_clear_pointer (&self->select_name, g_free);
 
   G_OBJECT_CLASS (wb_window_parent_class)->dispose (object);
 }
@@ -303,11 +484,13 @@ wb_window_class_init (WbWindowClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
 
   object_class->constructed = wb_window_constructed;
   object_class->dispose = wb_window_dispose;
   object_class->get_property = wb_window_get_property;
   object_class->set_property = wb_window_set_property;
+  window_class->close_request = wb_window_close_request;
 
   properties[PROP_CONNECTION] =
     g_param_spec_object ("connection", NULL, NULL, G_TYPE_DBUS_CONNECTION,
@@ -315,19 +498,56 @@ wb_window_class_init (WbWindowClass *klass)
                          G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  /* Types named in the template. */
+  g_type_ensure (WB_DBUS_TYPE_VM);
+  g_type_ensure (WB_TYPE_VM_DETAILS);
+
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/wirebox/Wirebox/wb-window.ui");
   gtk_widget_class_bind_template_child (widget_class, WbWindow, toast_overlay);
-  gtk_widget_class_bind_template_child (widget_class, WbWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, WbWindow, main_stack);
+  gtk_widget_class_bind_template_child (widget_class, WbWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, WbWindow, vm_list);
+  gtk_widget_class_bind_template_child (widget_class, WbWindow, selection);
+  gtk_widget_class_bind_template_child (widget_class, WbWindow, sorted_vms);
+  gtk_widget_class_bind_template_child (widget_class, WbWindow, details_stack);
+  gtk_widget_class_bind_template_child (widget_class, WbWindow, details);
+  gtk_widget_class_bind_template_child (widget_class, WbWindow, content_title);
+  gtk_widget_class_bind_template_child (widget_class, WbWindow, load_lab_button);
+  gtk_widget_class_bind_template_callback (widget_class, on_selected_item_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_vm_activated_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_back_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_folded_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, vm_summary_cb);
+  gtk_widget_class_bind_template_callback (widget_class, vm_state_label_cb);
+  gtk_widget_class_bind_template_callback (widget_class, vm_state_classes_cb);
+
+  _wb_window_class_init_actions (klass);
 }
 
 static void
 wb_window_init (WbWindow *self)
 {
+  /* Registers the engine's D-Bus error names, so that its replies arrive
+   * as WB_ERROR with the plain message. */
+  wb_error_quark ();
+
   self->cancellable = g_cancellable_new ();
+  self->vms = g_list_store_new (WB_DBUS_TYPE_VM);
   gtk_widget_init_template (GTK_WIDGET (self));
-  gtk_stack_set_visible_child_name (self->stack, "loading");
+  gtk_sort_list_model_set_model (self->sorted_vms, G_LIST_MODEL (self->vms));
+  /* After the sort model's own handler: the new item is in place. */
+  g_signal_connect_object (self->sorted_vms, "items-changed", G_CALLBACK (on_vms_changed_cb),
+                           self, G_CONNECT_SWAPPED);
+
+  self->settings = open_settings ();
+  if (self->settings != NULL)
+    gtk_window_set_default_size (GTK_WINDOW (self),
+                                 g_settings_get_int (self->settings, "window-width"),
+                                 g_settings_get_int (self->settings, "window-height"));
+
+  _wb_window_update_page (self);
+  _wb_window_update_actions (self);
 }
 
 WbWindow *
@@ -338,4 +558,13 @@ wb_window_new (WbApplication   *application,
                        "application", application,
                        "connection", connection,
                        NULL);
+}
+
+void
+wb_window_set_load_lab_if_empty (WbWindow *self,
+                                 gboolean  load)
+{
+  g_return_if_fail (WB_IS_WINDOW (self));
+
+  self->load_lab_if_empty = !!load;
 }

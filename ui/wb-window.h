@@ -10,8 +10,14 @@ G_BEGIN_DECLS
 #define WB_TYPE_WINDOW (wb_window_get_type ())
 G_DECLARE_FINAL_TYPE (WbWindow, wb_window, WB, WINDOW, AdwApplicationWindow)
 
+/* @application may be NULL (tests). */
 WbWindow *wb_window_new (WbApplication   *application,
                          GDBusConnection *connection);
+
+/* Load the example lab once the window knows the settings home holds no
+ * VM and no network (the first start). Off by default. */
+void      wb_window_set_load_lab_if_empty (WbWindow *self,
+                                           gboolean  load);
 
 /* "Adapter 1: NAT, Adapter 2: Internal Network 'intnet'" for an
  * aa{sv} of adapters; "No network adapters" when none is enabled. */
