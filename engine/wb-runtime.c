@@ -409,7 +409,7 @@ network_add_host (Network     *network,
     engine_mac (ifname, mac);
 
   network->host = wb_host_endpoint_new (network->segment, mac, address, prefix,
-                                        TRUE, network_log_cb, network);
+                                        hif->relay, network_log_cb, network);
   return TRUE;
 }
 
@@ -1671,11 +1671,45 @@ wb_runtime_set_property (GObject      *object,
     }
 }
 
+/* `hostonlyif relay` on a network in use takes effect before the call
+ * returns: settings emit "changed" inside the D-Bus handler. */
+static void
+on_settings_changed_cb (WbSettings *settings,
+                        guint       kind,
+                        const char *id,
+                        WbRuntime  *self)
+{
+  g_autofree char *name = NULL;
+  g_autoptr(WbHostOnlyIf) hif = NULL;
+  Network *network;
+
+  if (kind != WB_OBJECT_HOST_ONLY_IF)
+    return;
+  name = g_strconcat ("hostonly:", id, NULL);
+  network = g_hash_table_lookup (self->networks, name);
+  if (network == NULL || network->host == NULL)
+    return;
+  hif = wb_store_load_host_only_if (wb_settings_get_store (settings), id, NULL);
+  if (hif != NULL)
+    wb_host_endpoint_set_relay (network->host, hif->relay);
+}
+
+static void
+wb_runtime_constructed (GObject *object)
+{
+  WbRuntime *self = (WbRuntime *) object;
+
+  G_OBJECT_CLASS (wb_runtime_parent_class)->constructed (object);
+  g_signal_connect_object (self->settings, "changed",
+                           G_CALLBACK (on_settings_changed_cb), self, 0);
+}
+
 static void
 wb_runtime_class_init (WbRuntimeClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
+  object_class->constructed = wb_runtime_constructed;
   object_class->dispose = wb_runtime_dispose;
   object_class->finalize = wb_runtime_finalize;
   object_class->get_property = wb_runtime_get_property;

@@ -1006,6 +1006,19 @@ test_host_only (Fixture       *f,
   g_assert_no_error (sender.error);
   g_assert_cmpstr (sender.reply->str, ==, g_checksum_get_string (sender.sum));
   bulk_sender_clear (&sender);
+
+  /* The per-interface switch turns the relay off at once, and on again. */
+  g_assert_true (wb_settings_set_host_only_relay (f->settings, "vboxnet0", FALSE, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&command, g_free);
+  g_clear_pointer (&output, g_free);
+  command = g_strdup_printf ("http http://192.168.56.1:%u/", responder.port);
+  g_assert_cmpint (run (f, "hostonly-a", command, &output), !=, 0);
+  g_assert_nonnull (strstr (output, "refused"));
+  g_assert_cmpint (run (f, "hostonly-a", "ping -c 1 192.168.56.1", NULL), ==, 0);
+  g_assert_true (wb_settings_set_host_only_relay (f->settings, "vboxnet0", TRUE, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (run (f, "hostonly-a", command, NULL), ==, 0);
   host_responder_stop (&responder);
 
   /* A port nobody listens on is refused, not hung. */
