@@ -112,13 +112,19 @@ reply_options_call (WbService             *self,
   return reply_empty (invocation, ok, error);
 }
 
-/* Calls wb_settings_modify_vm with the (key, slot, value) triples of
- * @changes and replies. */
+typedef gboolean (*VmChangesFunc) (WbSettings        *settings,
+                                   const char        *vm,
+                                   const WbVmChange  *changes,
+                                   gsize              n_changes,
+                                   GError           **error);
+
+/* Calls @func with the (key, slot, value) triples of @changes and replies. */
 static gboolean
-reply_modify_vm (WbService             *self,
-                 GDBusMethodInvocation *invocation,
-                 const char            *vm,
-                 GVariant              *changes)
+reply_vm_changes (WbService             *self,
+                  GDBusMethodInvocation *invocation,
+                  VmChangesFunc          func,
+                  const char            *vm,
+                  GVariant              *changes)
 {
   g_autoptr(GError) error = NULL;
   g_autofree WbVmChange *list = NULL;
@@ -126,7 +132,7 @@ reply_modify_vm (WbService             *self,
   gboolean ok;
 
   list = wb_variant_to_vm_changes (changes, &n);
-  ok = wb_settings_modify_vm (self->settings, vm, list, n, &error);
+  ok = func (self->settings, vm, list, n, &error);
   return reply_empty (invocation, ok, error);
 }
 
@@ -185,7 +191,7 @@ on_vm_modify_cb (WbDBusVm              *vm,
                  GVariant              *changes,
                  WbService             *self)
 {
-  return reply_modify_vm (self, invocation, wb_dbus_vm_get_uuid (vm), changes);
+  return reply_vm_changes (self, invocation, wb_settings_modify_vm, wb_dbus_vm_get_uuid (vm), changes);
 }
 
 static gboolean
@@ -627,7 +633,7 @@ handle_modify_vm (WbDBusEngine          *iface,
                   const char            *vm,
                   GVariant              *changes)
 {
-  return reply_modify_vm (WB_SERVICE (iface), invocation, vm, changes);
+  return reply_vm_changes (WB_SERVICE (iface), invocation, wb_settings_modify_vm, vm, changes);
 }
 
 static gboolean
@@ -814,15 +820,8 @@ handle_configure_guest (WbDBusEngine          *iface,
                         const char            *vm,
                         GVariant              *changes)
 {
-  WbService *self = WB_SERVICE (iface);
-  g_autoptr(GError) error = NULL;
-  g_autofree WbVmChange *list = NULL;
-  gsize n = 0;
-  gboolean ok;
-
-  list = wb_variant_to_vm_changes (changes, &n);
-  ok = wb_settings_configure_guest (self->settings, vm, list, n, &error);
-  return reply_empty (invocation, ok, error);
+  return reply_vm_changes (WB_SERVICE (iface), invocation, wb_settings_configure_guest,
+                           vm, changes);
 }
 
 static gboolean
