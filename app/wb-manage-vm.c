@@ -343,12 +343,55 @@ _wb_manage_unregistervm (int      argc,
 
 /* showvminfo VM [--machinereadable|--details] */
 
+/* The GetNicStats entry of adapter @slot, or NULL. */
+static GVariant *
+lookup_stats_entry (GVariant *stats,
+                    guint32   slot)
+{
+  GVariant *entry;
+  GVariantIter iter;
+
+  if (stats == NULL)
+    return NULL;
+  g_variant_iter_init (&iter, stats);
+  while ((entry = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      if (_wb_manage_lookup_uint (entry, "slot") == slot)
+        return entry;
+      g_variant_unref (entry);
+    }
+  return NULL;
+}
+
+/* ": not bound: REASON" for a rule of a running VM whose socket is not
+ * bound (GetNicStats "rules"), else "". */
+static char *
+format_rule_state (GVariant   *states,
+                   const char *rule)
+{
+  GVariantIter iter;
+  const char *name, *state, *reason;
+
+  if (states == NULL)
+    return g_strdup ("");
+  g_variant_iter_init (&iter, states);
+  while (g_variant_iter_next (&iter, "(&s&s&s)", &name, &state, &reason))
+    if (g_str_equal (name, rule) && !g_str_equal (state, "bound"))
+      return g_strdup_printf (": %s: %s", state, reason);
+  return g_strdup ("");
+}
+
+/* @stats: GetNicStats of the running VM (readable form only), or NULL. */
 static void
 append_rules (GString    *out,
               GVariant   *adapter,
+              GVariant   *stats,
               guint32     slot,
               gboolean    machine_readable)
 {
+  g_autoptr(GVariant) entry = lookup_stats_entry (stats, slot);
+  g_autoptr(GVariant) states = entry != NULL ? _wb_manage_lookup_value (entry, "rules", "a(sss)")
+                                             : NULL;
   g_autoptr(GVariant) rules = _wb_manage_lookup_value (adapter, "rules",
                                                        "a(sssqsq)");
   GVariantIter iter;
@@ -375,13 +418,14 @@ append_rules (GString    *out,
         {
           g_autofree char *label = g_strdup_printf ("NIC %u Rule(%u):",
                                                     slot, index);
+          g_autofree char *state = format_rule_state (states, name);
 
           _wb_manage_append_field (out, VM_COLUMN, label,
                                    "name = %s, protocol = %s, host ip = %s, "
                                    "host port = %u, guest ip = %s, "
-                                   "guest port = %u",
+                                   "guest port = %u%s",
                                    name, proto, host_ip, host_port,
-                                   guest_ip, guest_port);
+                                   guest_ip, guest_port, state);
         }
       index++;
     }
@@ -466,13 +510,14 @@ append_adapter_machine_readable (GString                *out,
       _wb_manage_append_mr (out, "sockRcv", "64");
       _wb_manage_append_mr (out, "tcpWndSnd", "64");
       _wb_manage_append_mr (out, "tcpWndRcv", "64");
-      append_rules (out, adapter, slot, TRUE);
+      append_rules (out, adapter, NULL, slot, TRUE);
     }
 }
 
 static void
 append_adapter_readable (GString                *out,
                          GVariant               *adapter,
+                         GVariant               *stats,
                          guint32                 slot,
                          const char             *attachment,
                          const AttachmentFormat *format)
@@ -514,7 +559,7 @@ append_adapter_readable (GString                *out,
                            _wb_manage_lookup_string (adapter, "promisc"),
                            localhost != NULL ? localhost : "");
   if (nat)
-    append_rules (out, adapter, slot, FALSE);
+    append_rules (out, adapter, stats, slot, FALSE);
 }
 
 /* Not in VBoxManage: the guest's own settings of this interface,
@@ -553,7 +598,7 @@ append_adapter_stats (GString  *out,
                       GVariant *stats,
                       guint32   slot)
 {
-  g_autoptr(GVariant) entry = NULL;
+  g_autoptr(GVariant) entry = lookup_stats_entry (stats, slot);
   g_autoptr(GVariant) drops = NULL;
   g_autoptr(GString) dropped = g_string_new (NULL);
   g_autofree char *label = g_strdup_printf ("NIC %u Stats:", slot);
@@ -561,13 +606,6 @@ append_adapter_stats (GString  *out,
   const char *reason;
   guint64 count;
 
-  g_variant_iter_init (&iter, stats);
-  while ((entry = g_variant_iter_next_value (&iter)) != NULL)
-    {
-      if (_wb_manage_lookup_uint (entry, "slot") == slot)
-        break;
-      g_clear_pointer (&entry, g_variant_unref);
-    }
   if (entry == NULL)
     return;
 
@@ -670,7 +708,7 @@ append_vm_info (GString  *out,
         append_adapter_machine_readable (out, adapter, slot, attachment, format);
       else
         {
-          append_adapter_readable (out, adapter, slot, attachment, format);
+          append_adapter_readable (out, adapter, stats, slot, attachment, format);
           append_adapter_guest (out, adapter, slot);
           if (stats != NULL)
             append_adapter_stats (out, stats, slot);
@@ -976,6 +1014,7 @@ static const ControlVmAction controlvm_actions[] = {
   { "nictrace", TRUE, 1, 1 },
   { "nictracefile", TRUE, 1, 1 },
   { "nicproperty", TRUE, 1, 1 },
+  { "natpf", TRUE, 1, 2 },      /* RULE, or delete NAME */
 };
 
 /* The other actions of VBoxManage controlvm (VirtualBox 7), without their
@@ -983,7 +1022,7 @@ static const ControlVmAction controlvm_actions[] = {
 static const char * const controlvm_unsupported[] = {
   "pause", "resume", "savestate", "acpipowerbutton", "acpisleepbutton",
   "reboot", "shutdown", "keyboardputscancode", "keyboardputstring",
-  "keyboardputfile", "natpf", "guestmemoryballoon", "usbattach",
+  "keyboardputfile", "guestmemoryballoon", "usbattach",
   "usbdetach", "audioin", "audioout", "clipboard", "draganddrop", "vrde",
   "vrdeport", "vrdeproperty", "vrdevideochannelquality", "vrdp", "vrdpport",
   "setvideomodehint", "setscreenlayout", "screenshotpng", "recording",

@@ -684,6 +684,12 @@ wb_host_endpoint_set_relay (WbHostEndpoint *endpoint,
     stop_relay (endpoint);
 }
 
+WbGuest *
+wb_host_endpoint_get_guest (WbHostEndpoint *endpoint)
+{
+  return endpoint->guest;
+}
+
 guint
 wb_host_endpoint_get_n_relays (WbHostEndpoint *endpoint)
 {

@@ -11,6 +11,7 @@
 
 #include <glib.h>
 
+#include "wb-guest.h"
 #include "wb-segment.h"
 
 G_BEGIN_DECLS
@@ -37,6 +38,9 @@ void            wb_host_endpoint_free      (WbHostEndpoint        *endpoint);
  * connections are reset). */
 void            wb_host_endpoint_set_relay (WbHostEndpoint        *endpoint,
                                             gboolean               relay);
+/* The endpoint's own stack (its commands ping and connect from the host's
+ * address: how probes reach a VM "from the host" without a TAP). */
+WbGuest        *wb_host_endpoint_get_guest (WbHostEndpoint    *endpoint);
 /* Relayed TCP connections and UDP flows now open. */
 guint           wb_host_endpoint_get_n_relays (WbHostEndpoint     *endpoint);
 

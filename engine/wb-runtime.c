@@ -11,11 +11,30 @@
  *                                         TAP device vboxnetN instead,
  *                                         wb-tap.h), and the interface's
  *                                         DHCP server if enabled
+ *   Bridged           "bridged:IFACE"     MTU 9000, the emulated LAN that
+ *                                         mirrors IFACE's subnet (wb-lan.h),
+ *                                         or IFACE itself through AF_PACKET
+ *                                         with WIREBOX_BRIDGE_REAL=1
+ *                                         (wb-packet.h)
+ *   NAT               "nat:UUID:SLOT"     one per NAT adapter: libslirp
+ *                                         (wb-slirp.h) at .2, DNS .3, its
+ *                                         DHCP from .15; MTU 1500 or
+ *                                         --natsettingsN MTU (Intel, virtio)
+ *   NAT Network       "natnet:NAME"       MTU 1500, the gateway: libslirp at
+ *                                         .1 (host loopback there), DNS .3,
+ *                                         Wirebox's DHCP server at .3; stays
+ *                                         while the network runs, VMs or not
+ *   Generic           "generic:UUID:SLOT" MTU 9000, one per adapter: its
+ *                                         driver as the uplink, a UDP
+ *                                         tunnel (wb-udp-tunnel.h) or VDE
+ *                                         (wb-vde.h); controlvm
+ *                                         nicpropertyN re-opens it
  *
  * A network is made when its first VM adapter arrives and torn down with
- * its DHCP server and host endpoint when its last one leaves. NAT, NAT
- * Network, Bridged and Generic adapters exist in the guest with their link
- * down (the next version runs them).
+ * its DHCP server and host endpoint when its last one leaves. A NAT
+ * network's gateway follows its settings (the "changed" signal): natnetwork
+ * stop takes the links of its VMs down, start brings them back, rule edits
+ * re-bind its sockets before the call that made them returns.
  *
  * Choices where VirtualBox leaves one:
  * - A trace with no file goes to "<logs>/<vm>-<slot>.pcap"; a relative
@@ -24,6 +43,11 @@
  * - A trace file that cannot be created fails the start (and controlvm),
  *   as VirtualBox's sniffer does; an unreachable NAT-family mode does not.
  * - controlvm cannot enable or disable an adapter (it is hardware).
+ * - A VM whose adapter is on a disabled NAT network does not start (the
+ *   error says which network); VirtualBox starts it without a link there.
+ * - A port forward that cannot be bound never fails a start or controlvm:
+ *   it stays "not bound" with the reason (GetNicStats, showvminfo, the
+ *   VM's log).
  * - Frames dropped are reported in the VM's log every few seconds per
  *   adapter and reason, and once more at power-off.
  */
@@ -39,10 +63,16 @@
 #include "wb-guest.h"
 #include "wb-home.h"
 #include "wb-host-endpoint.h"
+#include "wb-hostifs.h"
+#include "wb-lan.h"
 #include "wb-net.h"
 #include "wb-nic.h"
+#include "wb-packet.h"
 #include "wb-segment.h"
+#include "wb-slirp.h"
 #include "wb-tap.h"
+#include "wb-udp-tunnel.h"
+#include "wb-vde.h"
 
 #define SEGMENT_MTU            WB_ETH_JUMBO_MTU
 #define DROP_REPORT_S          5
@@ -64,6 +94,12 @@ typedef struct
   WbDhcpd         *dhcpd;
   WbHostEndpoint  *host;
   WbTap           *tap;           /* the host's kernel instead of @host */
+  WbUdpTunnel     *udp_tunnel;    /* a Generic adapter's driver (uplink) */
+  WbVde           *vde;           /* the same, VDE */
+  WbLan           *lan;           /* bridged: the emulated LAN ... */
+  WbPacket        *packet;        /* ... or the real interface */
+  WbSlirp         *slirp;         /* NAT: the router; NAT network: the gateway */
+  WbNatNetwork    *natnet;        /* a NAT network's settings while its gateway runs */
   guint            n_vm_ports;
 } Network;
 
@@ -378,7 +414,24 @@ network_add_tap (Network    *network,
     }
   g_debug ("%s: the host is TAP device %s%s", network->name, ifname,
            wb_tap_get_created (network->tap) ? " (created)" : "");
+  /* The VMs' logs say who the host is. */
+  g_free (network->description);
+  network->description = g_strdup_printf ("host-only interface '%s' (the host through TAP device %s)",
+                                          ifname, ifname);
   return TRUE;
+}
+
+static void
+network_remove_tap (Network *network)
+{
+  WbTapCounters counters;
+
+  wb_tap_get_counters (network->tap, &counters);
+  g_debug ("%s: TAP device %s: %" G_GUINT64_FORMAT " frames in, %" G_GUINT64_FORMAT
+           " out, %" G_GUINT64_FORMAT " not taken by the device", network->name,
+           wb_tap_get_name (network->tap), counters.frames_in, counters.frames_out,
+           counters.write_drops);
+  g_clear_pointer (&network->tap, wb_tap_free);
 }
 
 static gboolean
@@ -413,17 +466,399 @@ network_add_host (Network     *network,
   return TRUE;
 }
 
+/* Bridged onto @ifname: the real interface when the user asked for it
+ * (wb-packet.h), else the emulated LAN that mirrors its IPv4 subnet
+ * (wb-lan.h), which never touches the interface. */
+static gboolean
+network_add_bridged (Network     *network,
+                     const char  *ifname,
+                     GError     **error)
+{
+  g_autoptr(GPtrArray) ifs = wb_host_ifs_list ();
+  g_autofree char *subnet = NULL;
+  const WbHostIf *hostif = NULL;
+  guint32 address = 0;
+  guint prefix = 0;
+  WbLanPlan plan;
+
+  for (guint i = 0; i < ifs->len && hostif == NULL; i++)
+    {
+      const WbHostIf *candidate = g_ptr_array_index (ifs, i);
+
+      if (strcmp (candidate->name, ifname) == 0)
+        hostif = candidate;
+    }
+  if (hostif == NULL)
+    {
+      g_set_error (error, WB_ERROR, WB_ERROR_NOT_FOUND,
+                   "No host interface '%s' to bridge to (see list bridgedifs)",
+                   ifname);
+      return FALSE;
+    }
+
+  if (wb_packet_wanted ())
+    {
+      network->packet = wb_packet_open (network->segment, ifname, error);
+      g_free (network->description);
+      network->description = g_strdup_printf ("bridged interface '%s'", ifname);
+      return network->packet != NULL;
+    }
+
+  if (*hostif->ip != '\0'
+      && (!wb_ipv4_parse (hostif->ip, &address, NULL)
+          || !wb_netmask_parse (hostif->netmask, &prefix, NULL)))
+    address = 0;
+  wb_lan_plan (address, prefix, &plan);
+  network->lan = wb_lan_new (network->segment, ifname, &plan, network_log_cb, network);
+  subnet = wb_ipv4_to_string (plan.host & wb_prefix_to_mask (plan.prefix));
+  g_free (network->description);
+  network->description = g_strdup_printf ("bridged interface '%s' (emulated LAN %s/%u)",
+                                          ifname, subnet, plan.prefix);
+  return TRUE;
+}
+
 static void
 network_free (Network *network)
 {
+  g_clear_pointer (&network->packet, wb_packet_free);
+  g_clear_pointer (&network->slirp, wb_slirp_free);
+  g_clear_pointer (&network->natnet, wb_nat_network_free);
+  g_clear_pointer (&network->lan, wb_lan_free);
   wb_host_endpoint_free (network->host);
-  g_clear_pointer (&network->tap, wb_tap_free);
+  if (network->tap != NULL)
+    network_remove_tap (network);
+  g_clear_pointer (&network->udp_tunnel, wb_udp_tunnel_free);
+  g_clear_pointer (&network->vde, wb_vde_free);
   g_clear_pointer (&network->dhcpd, wb_dhcpd_free);
   g_clear_pointer (&network->dhcpd_port, wb_segment_remove_port);
   wb_segment_free (network->segment);
   g_free (network->description);
   g_free (network->name);
   g_free (network);
+}
+
+/* --- NAT and NAT networks (libslirp, wb-slirp.h) ---------------------------- */
+
+/* libslirp's MTU for a NAT adapter: --natsettingsN MTU where the adapter
+ * type carries jumbo frames (Intel, virtio), else 1500. */
+static guint
+nat_mtu (const WbAdapter *config)
+{
+  if (config->nat_mtu == 0 || !wb_nic_type_carries_jumbo (config->type))
+    return WB_ETH_MTU;
+  return MIN (config->nat_mtu, WB_SLIRP_MAX_MTU);
+}
+
+static gboolean
+network_is_nat (Network *network)
+{
+  return network != NULL && g_str_has_prefix (network->name, "nat:");
+}
+
+/* Each rule's state, in the VM's log (or the engine's debug log). */
+static void
+nat_log_rules (RunningVm *vm,
+               guint      slot,
+               Network   *network)
+{
+  g_autoptr(GVariant) states = g_variant_ref_sink (wb_slirp_get_rule_states (network->slirp));
+  const char *name, *state, *reason;
+  GVariantIter iter;
+
+  g_variant_iter_init (&iter, states);
+  while (g_variant_iter_next (&iter, "(&s&s&s)", &name, &state, &reason))
+    {
+      if (vm != NULL)
+        vm_log (vm, "Adapter %u: rule '%s' %s%s%s", slot, name, state,
+                *reason != '\0' ? ": " : "", reason);
+      else
+        g_debug ("%s: rule '%s' %s%s%s", network->name, name, state,
+                 *reason != '\0' ? ": " : "", reason);
+    }
+}
+
+/* A NAT adapter's network (VIRTUALBOX.md §4): a segment of its own with
+ * libslirp as gateway and host alias .2, DNS .3, and its DHCP from .15
+ * (one guest per instance: what libslirp's DHCP is good for). */
+static Network *
+nat_network_new (RunningVm        *vm,
+                 const WbAdapter  *config,
+                 GError          **error)
+{
+  WbRuntime *self = vm->runtime;
+  g_autofree char *cidr = wb_adapter_effective_natnet (config);
+  WbSlirpConfig plan = { 0 };
+  Network *network;
+
+  if (!wb_cidr_parse (cidr, &plan.network, &plan.prefix, error))
+    {
+      g_prefix_error (error, "Adapter %u: ", config->slot);
+      return NULL;
+    }
+  plan.host = plan.network + 2;
+  plan.nameserver = plan.network + 3;
+  plan.dhcp_start = plan.network + 15;
+  plan.host_loopback = config->nat_localhost_reachable;
+  plan.mtu = nat_mtu (config);
+
+  network = g_new0 (Network, 1);
+  network->runtime = self;
+  network->name = g_strdup_printf ("nat:%s:%u", vm->vm->uuid, config->slot);
+  network->description = g_strdup_printf ("NAT %s (MTU %u, host loopback %s)", cidr,
+                                          plan.mtu,
+                                          plan.host_loopback ? "reachable" : "not reachable");
+  network->segment = wb_segment_new (network->name, plan.mtu, self->context);
+  network->slirp = wb_slirp_new (network->segment, &plan, network_log_cb, network, error);
+  if (network->slirp == NULL)
+    {
+      g_prefix_error (error, "Adapter %u: ", config->slot);
+      network_free (network);
+      return NULL;
+    }
+  wb_slirp_set_rules (network->slirp, config->nat_rules, plan.dhcp_start);
+  g_hash_table_insert (self->networks, network->name, network);
+  network->n_vm_ports = 1;
+  return network;
+}
+
+/* The NAT adapter's port forwards as @config has them, bound or closed
+ * before this returns (controlvm natpfN). Other modes keep them stored. */
+static void
+adapter_sync_nat_rules (Adapter         *adapter,
+                        const WbAdapter *config)
+{
+  Network *network = adapter->network;
+
+  if (!network_is_nat (network))
+    return;
+  wb_slirp_set_rules (network->slirp, config->nat_rules,
+                      wb_slirp_get_config (network->slirp)->dhcp_start);
+  nat_log_rules (adapter->vm, adapter->slot, network);
+}
+
+/* a(sss) for GetNicStats: the NAT adapter's rules and their state. */
+static GVariant *
+adapter_rule_states (Adapter *adapter)
+{
+  if (!network_is_nat (adapter->network))
+    return g_variant_new_array (G_VARIANT_TYPE ("(sss)"), NULL, 0);
+  return wb_slirp_get_rule_states (adapter->network->slirp);
+}
+
+/* A NAT network stopping or starting under running VMs: their links go
+ * down or come back. */
+static void
+natnet_set_links (Network  *network,
+                  gboolean  up)
+{
+  GHashTableIter iter;
+  RunningVm *vm;
+
+  g_hash_table_iter_init (&iter, network->runtime->vms);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &vm))
+    {
+      for (guint i = 0; i < WB_MAX_ADAPTERS; i++)
+        {
+          Adapter *adapter = &vm->adapters[i];
+
+          if (adapter->network == network && adapter->nic != NULL)
+            wb_nic_attach (adapter->nic, up ? network->segment : NULL);
+        }
+    }
+}
+
+static void
+natnet_gateway_stop (Network *network)
+{
+  if (network->natnet == NULL)
+    return;
+  natnet_set_links (network, FALSE);
+  g_clear_pointer (&network->dhcpd, wb_dhcpd_free);
+  g_clear_pointer (&network->dhcpd_port, wb_segment_remove_port);
+  g_clear_pointer (&network->slirp, wb_slirp_free);
+  g_clear_pointer (&network->natnet, wb_nat_network_free);
+}
+
+/* Wirebox's DHCP server of a NAT network: .3, pool .4 to the last host
+ * address, router .1, DNS .3. Its MAC is the one libslirp gives the name
+ * server's address (52:55:<.3>) when it answers ARP, so that guests see
+ * one MAC for .3 whoever answers: DHCP then reaches the server and DNS
+ * libslirp. Leases live in memory: the store keeps leases only for its
+ * own DHCP servers. */
+static void
+natnet_add_dhcpd (Network             *network,
+                  const WbNatNetwork  *net,
+                  const WbSlirpConfig *plan)
+{
+  g_autoptr(WbDhcpServer) config = wb_dhcp_server_new (net->name);
+  guint32 broadcast = plan->network | ~wb_prefix_to_mask (plan->prefix);
+  guint8 mac[WB_ETH_ALEN] = { 0x52, 0x55 };
+
+  g_free (config->server_ip);
+  config->server_ip = wb_ipv4_to_string (plan->nameserver);
+  g_free (config->netmask);
+  config->netmask = wb_ipv4_to_string (wb_prefix_to_mask (plan->prefix));
+  g_free (config->lower_ip);
+  config->lower_ip = wb_ipv4_to_string (plan->network + 4);
+  g_free (config->upper_ip);
+  config->upper_ip = wb_ipv4_to_string (broadcast - 1);
+  config->enabled = TRUE;
+
+  wb_put_be32 (mac + 2, plan->nameserver);
+  network->dhcpd_port = wb_segment_add_port (network->segment, WB_PORT_HOST,
+                                             WB_PORT_FLAGS_IPV4_ONLY, mac,
+                                             network_dhcpd_deliver_cb, network);
+  network->dhcpd = wb_dhcpd_new (config, NULL, mac, network_dhcpd_send_cb,
+                                 network_log_cb, network);
+  wb_dhcpd_set_router (network->dhcpd, plan->host);
+  wb_dhcpd_set_dns (network->dhcpd, plan->nameserver);
+}
+
+/* The gateway port of a NAT network (DESIGN.md §5, VIRTUALBOX.md §10):
+ * libslirp without its DHCP as router and host alias .1 (the host's
+ * loopback reachable there), DNS .3; the DHCP server if the network has
+ * one; the network's rules (guest IP required) as host sockets. */
+static gboolean
+natnet_gateway_start (Network             *network,
+                      const WbNatNetwork  *net,
+                      GError             **error)
+{
+  WbSlirpConfig plan = { 0 };
+
+  if (!wb_cidr_parse (net->network, &plan.network, &plan.prefix, error))
+    return FALSE;
+  plan.host = plan.network + 1;
+  plan.nameserver = plan.network + 3;
+  plan.host_loopback = TRUE;
+  plan.mtu = WB_ETH_MTU;
+  network->slirp = wb_slirp_new (network->segment, &plan, network_log_cb, network, error);
+  if (network->slirp == NULL)
+    return FALSE;
+  if (net->dhcp)
+    natnet_add_dhcpd (network, net, &plan);
+  wb_slirp_set_rules (network->slirp, net->rules, 0);
+  nat_log_rules (NULL, 0, network);
+  network->natnet = wb_nat_network_copy (net);
+  natnet_set_links (network, TRUE);
+  return TRUE;
+}
+
+/* Makes the world match the stored NAT network @name: its gateway up, with
+ * its rules re-synced, while the network is enabled and running; down
+ * (the links of its VMs with it) otherwise. A network without VMs and
+ * without a gateway goes. Called from the settings' signals, so that a
+ * change is in effect before the call that made it returns. */
+static void
+natnet_sync (WbRuntime  *self,
+             const char *name)
+{
+  WbStore *store = wb_settings_get_store (self->settings);
+  g_autoptr(WbNatNetwork) net = wb_store_load_nat_network (store, name, NULL);
+  g_autofree char *key = g_strconcat ("natnet:", name, NULL);
+  g_autoptr(GError) error = NULL;
+  Network *network = g_hash_table_lookup (self->networks, key);
+
+  if (net != NULL && net->running && net->enabled)
+    {
+      if (network == NULL)
+        {
+          network = g_new0 (Network, 1);
+          network->runtime = self;
+          network->name = g_steal_pointer (&key);
+          network->description = g_strdup_printf ("NAT network '%s' (%s)", name, net->network);
+          network->segment = wb_segment_new (network->name, WB_ETH_MTU, self->context);
+          g_hash_table_insert (self->networks, network->name, network);
+        }
+      else if (network->natnet != NULL
+               && strcmp (network->natnet->network, net->network) == 0
+               && network->natnet->dhcp == net->dhcp)
+        {
+          wb_slirp_set_rules (network->slirp, net->rules, 0);
+          nat_log_rules (NULL, 0, network);
+          return;
+        }
+      natnet_gateway_stop (network);
+      if (natnet_gateway_start (network, net, &error))
+        return;
+      g_message ("NAT network '%s' did not start: %s", name, error->message);
+    }
+  if (network == NULL)
+    return;
+  natnet_gateway_stop (network);
+  if (network->n_vm_ports == 0)
+    {
+      g_hash_table_remove (self->networks, network->name);
+      network_free (network);
+    }
+}
+
+/* An adapter on a NAT network: starting a VM starts its network. A
+ * disabled network refuses the start (VirtualBox leaves such an adapter
+ * without a link; an error says why at once). */
+static gboolean
+natnet_acquire (WbRuntime        *self,
+                const WbAdapter  *adapter,
+                Network         **out,
+                GError          **error)
+{
+  WbStore *store = wb_settings_get_store (self->settings);
+  g_autoptr(WbNatNetwork) net = NULL;
+  g_autofree char *key = NULL;
+  Network *network;
+
+  if (*adapter->nat_network == '\0')
+    {
+      g_set_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT,
+                   "Adapter %u: no NAT network chosen", adapter->slot);
+      return FALSE;
+    }
+  net = wb_store_load_nat_network (store, adapter->nat_network, error);
+  if (net == NULL)
+    {
+      g_prefix_error (error, "Adapter %u: ", adapter->slot);
+      return FALSE;
+    }
+  if (!net->enabled)
+    {
+      g_set_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT,
+                   "Adapter %u: NAT network '%s' is disabled "
+                   "(natnetwork modify --netname %s --enable)",
+                   adapter->slot, net->name, net->name);
+      return FALSE;
+    }
+  /* Its gateway comes up from the settings' "changed" signal. */
+  if (!net->running
+      && !wb_settings_set_nat_network_running (self->settings, net->name, TRUE, error))
+    return FALSE;
+
+  key = g_strconcat ("natnet:", net->name, NULL);
+  network = g_hash_table_lookup (self->networks, key);
+  /* Marked running by an engine that has gone. */
+  if (network == NULL || network->natnet == NULL)
+    {
+      natnet_sync (self, net->name);
+      network = g_hash_table_lookup (self->networks, key);
+    }
+  if (network == NULL || network->natnet == NULL)
+    {
+      g_set_error (error, WB_ERROR, WB_ERROR_FAILED,
+                   "Adapter %u: NAT network '%s' did not start", adapter->slot,
+                   net->name);
+      return FALSE;
+    }
+  network->n_vm_ports++;
+  *out = network;
+  return TRUE;
+}
+
+static void
+on_settings_object_cb (WbSettings *settings,
+                       guint       kind,
+                       const char *id,
+                       gpointer    user_data)
+{
+  if (kind == WB_OBJECT_NAT_NETWORK)
+    natnet_sync (user_data, id);
 }
 
 /* The network an adapter's mode puts it on: NULL (and TRUE) for modes
@@ -438,6 +873,7 @@ network_acquire (WbRuntime        *self,
   g_autofree char *description = NULL;
   g_autofree char *dhcp_network = NULL;
   const char *ifname = NULL;
+  const char *bridged_if = NULL;
   Network *network;
 
   *out = NULL;
@@ -468,11 +904,24 @@ network_acquire (WbRuntime        *self,
       dhcp_network = wb_host_only_network_name (ifname);
       break;
 
+    case WB_ATTACHMENT_BRIDGED:
+      bridged_if = adapter->bridge_adapter;
+      if (*bridged_if == '\0' || strcmp (bridged_if, "none") == 0)
+        {
+          g_set_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT,
+                       "Adapter %u: no host interface chosen to bridge to", adapter->slot);
+          return FALSE;
+        }
+      name = g_strconcat ("bridged:", bridged_if, NULL);
+      description = g_strdup_printf ("bridged interface '%s'", bridged_if);
+      break;
+
+    case WB_ATTACHMENT_NATNETWORK:
+      return natnet_acquire (self, adapter, out, error);
+
     case WB_ATTACHMENT_NULL:
     case WB_ATTACHMENT_NAT:
-    case WB_ATTACHMENT_BRIDGED:
     case WB_ATTACHMENT_GENERIC:
-    case WB_ATTACHMENT_NATNETWORK:
     case WB_N_ATTACHMENTS:
     default:
       return TRUE;
@@ -494,7 +943,8 @@ network_acquire (WbRuntime        *self,
                                faults->reorder_permille, g_str_hash (network->name));
 
       if ((ifname != NULL && !network_add_host (network, ifname, error))
-          || !network_add_dhcpd (network, dhcp_network, error))
+          || (bridged_if != NULL && !network_add_bridged (network, bridged_if, error))
+          || (dhcp_network != NULL && !network_add_dhcpd (network, dhcp_network, error)))
         {
           g_prefix_error (error, "Adapter %u: ", adapter->slot);
           network_free (network);
@@ -513,8 +963,117 @@ network_release (Network *network)
 {
   if (network == NULL || --network->n_vm_ports > 0)
     return;
+  /* A running NAT network stays, its port forwards with it. */
+  if (network->natnet != NULL)
+    return;
   g_hash_table_remove (network->runtime->networks, network->name);
   network_free (network);
+}
+
+/* --- generic driver -------------------------------------------------------- */
+
+/* Opens @config's generic driver as the uplink of @network (the adapter's
+ * private segment). */
+static gboolean
+network_open_generic (Network          *network,
+                      RunningVm        *vm,
+                      const WbAdapter  *config,
+                      GError          **error)
+{
+  const char *description;
+
+  if (strcmp (config->generic_driver, "UDPTunnel") == 0)
+    {
+      network->udp_tunnel = wb_udp_tunnel_open (network->segment,
+                                                config->generic_props, error);
+      if (network->udp_tunnel == NULL)
+        return FALSE;
+      description = wb_udp_tunnel_get_description (network->udp_tunnel);
+    }
+  else if (strcmp (config->generic_driver, "VDE") == 0)
+    {
+      g_autofree char *descr = g_strdup_printf ("Wirebox: VM '%s' adapter %u",
+                                                vm->vm->name, config->slot);
+
+      network->vde = wb_vde_open (network->segment, config->generic_props,
+                                  descr, error);
+      if (network->vde == NULL)
+        return FALSE;
+      description = wb_vde_get_description (network->vde);
+    }
+  else
+    {
+      g_set_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT,
+                   "no generic driver chosen (--nicgenericdrv%u UDPTunnel or VDE)",
+                   config->slot);
+      return FALSE;
+    }
+  g_free (network->description);
+  network->description = g_strdup (description);
+  return TRUE;
+}
+
+static void
+network_close_generic (Network *network)
+{
+  g_clear_pointer (&network->udp_tunnel, wb_udp_tunnel_free);
+  g_clear_pointer (&network->vde, wb_vde_free);
+}
+
+static gboolean
+network_is_generic (Network *network)
+{
+  return network != NULL && g_str_has_prefix (network->name, "generic:");
+}
+
+/* A Generic adapter's network: a segment of its own whose only other port
+ * is the driver. */
+static Network *
+generic_network_new (RunningVm        *vm,
+                     const WbAdapter  *config,
+                     GError          **error)
+{
+  WbRuntime *self = vm->runtime;
+  Network *network = g_new0 (Network, 1);
+
+  network->runtime = self;
+  network->name = g_strdup_printf ("generic:%s:%u", vm->vm->uuid, config->slot);
+  network->segment = wb_segment_new (network->name, SEGMENT_MTU, self->context);
+  if (!network_open_generic (network, vm, config, error))
+    {
+      g_prefix_error (error, "Adapter %u: ", config->slot);
+      network_free (network);
+      return NULL;
+    }
+  g_hash_table_insert (self->networks, network->name, network);
+  network->n_vm_ports = 1;
+  return network;
+}
+
+/* New properties (or a new driver) for an adapter on its generic network:
+ * the old driver goes first, as it may hold the port the new one wants, and
+ * comes back if the new one cannot open. */
+static gboolean
+generic_network_reopen (Adapter          *adapter,
+                        const WbAdapter  *config,
+                        GError          **error)
+{
+  const WbAdapter *current = &adapter->vm->vm->adapters[adapter->slot - 1];
+  Network *network = adapter->network;
+  g_autoptr(GError) restore_error = NULL;
+
+  network_close_generic (network);
+  if (network_open_generic (network, adapter->vm, config, error))
+    {
+      vm_log (adapter->vm, "Adapter %u: attached to %s", adapter->slot,
+              network->description);
+      return TRUE;
+    }
+  g_prefix_error (error, "Adapter %u: ", adapter->slot);
+  if (!network_open_generic (network, adapter->vm, current, &restore_error))
+    vm_log (adapter->vm, "Adapter %u: the previous driver did not come back: %s",
+            adapter->slot, restore_error->message);
+  return FALSE;
 }
 
 /* --- adapters ------------------------------------------------------------ */
@@ -553,16 +1112,12 @@ mode_name (WbAttachment attachment)
   switch (attachment)
     {
     case WB_ATTACHMENT_NAT:
-      return "NAT";
     case WB_ATTACHMENT_NATNETWORK:
-      return "NAT Network";
-    case WB_ATTACHMENT_BRIDGED:
-      return "Bridged networking";
-    case WB_ATTACHMENT_GENERIC:
-      return "the generic driver";
     case WB_ATTACHMENT_NULL:
     case WB_ATTACHMENT_INTNET:
     case WB_ATTACHMENT_HOSTONLY:
+    case WB_ATTACHMENT_GENERIC:
+    case WB_ATTACHMENT_BRIDGED:
     case WB_N_ATTACHMENTS:
     default:
       return NULL;
@@ -580,7 +1135,22 @@ adapter_attach (Adapter          *adapter,
   Network *network;
   const char *unsupported = mode_name (config->attachment);
 
+  /* A Generic adapter keeps its private network: only the driver changes. */
+  if (config->attachment == WB_ATTACHMENT_GENERIC && network_is_generic (old))
+    return generic_network_reopen (adapter, config, error);
+  /* A NAT adapter keeps its NAT engine (and its connections). */
+  if (config->attachment == WB_ATTACHMENT_NAT && network_is_nat (old))
+    {
+      adapter_sync_nat_rules (adapter, config);
+      return TRUE;
+    }
   if (!network_acquire (adapter->vm->runtime, config, &network, error))
+    return FALSE;
+  if (config->attachment == WB_ATTACHMENT_NAT
+      && (network = nat_network_new (adapter->vm, config, error)) == NULL)
+    return FALSE;
+  if (config->attachment == WB_ATTACHMENT_GENERIC
+      && (network = generic_network_new (adapter->vm, config, error)) == NULL)
     return FALSE;
 
   /* Said before the link changes it brings, so that the log reads in
@@ -1027,6 +1597,18 @@ wb_runtime_shutdown (WbRuntime *self)
       g_hash_table_iter_next (&iter, NULL, (gpointer *) &vm);
       stop_vm (self, vm);
     }
+
+  /* What is left are NAT networks running without VMs. */
+  while (g_hash_table_size (self->networks) > 0)
+    {
+      GHashTableIter iter;
+      Network *network;
+
+      g_hash_table_iter_init (&iter, self->networks);
+      g_hash_table_iter_next (&iter, NULL, (gpointer *) &network);
+      g_hash_table_iter_remove (&iter);
+      network_free (network);
+    }
 }
 
 /* --- controlvm ------------------------------------------------------------ */
@@ -1062,6 +1644,26 @@ control_changes (const char          *key,
   WbAttachment attachment = WB_ATTACHMENT_NULL;
   gboolean enabled;
 
+  /* natpfN RULE, natpfN delete NAME (also the key "natpfdelete" NAME). */
+  if (strcmp (key, "natpf") == 0 || strcmp (key, "natpfdelete") == 0)
+    {
+      gboolean delete = strcmp (key, "natpfdelete") == 0;
+
+      if (!delete && n_args == 2 && g_ascii_strcasecmp (args[0], "delete") == 0)
+        changes[0] = (WbVmChange) { "natpfdelete", slot, args[1] };
+      else if (n_args == 1)
+        changes[0] = (WbVmChange) { delete ? "natpfdelete" : "natpf", slot, args[0] };
+      else
+        {
+          g_set_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT,
+                       delete ? "%s%u takes a rule name"
+                              : "%s%u takes a rule, or 'delete' and a rule name",
+                       key, slot);
+          return FALSE;
+        }
+      *n_changes = 1;
+      return TRUE;
+    }
   if (strcmp (key, "nic") != 0)
     {
       for (guint i = 0; i < G_N_ELEMENTS (simple); i++)
@@ -1184,7 +1786,11 @@ wb_runtime_control_vm (WbRuntime           *self,
     wb_nic_set_promisc (adapter->nic, wanted->promisc);
   else if (strcmp (key, "nictrace") == 0 || strcmp (key, "nictracefile") == 0)
     ok = adapter_update_trace (adapter, wanted, error);
-  /* nicproperty: the generic driver's properties wait for the driver. */
+  else if (g_str_has_prefix (key, "natpf"))
+    adapter_sync_nat_rules (adapter, wanted);
+  /* nicproperty: a generic driver re-opens with the new properties. */
+  else if (strcmp (key, "nicproperty") == 0 && network_is_generic (adapter->network))
+    ok = generic_network_reopen (adapter, wanted, error);
   if (!ok)
     return FALSE;
 
@@ -1248,6 +1854,7 @@ wb_runtime_get_nic_stats (WbRuntime   *self,
       g_variant_builder_add (&builder, "{sv}", "drops", g_variant_builder_end (&drops));
       g_variant_builder_add (&builder, "{sv}", "link", g_variant_new_boolean (wb_nic_get_link (adapter->nic)));
       g_variant_builder_add (&builder, "{sv}", "address", g_variant_new_string (address));
+      g_variant_builder_add (&builder, "{sv}", "rules", adapter_rule_states (adapter));
       g_variant_builder_close (&builder);
     }
   return g_variant_ref_sink (g_variant_builder_end (&builder));
@@ -1533,6 +2140,27 @@ guest_run_cb (GObject      *source,
   g_task_return_pointer (task, result, run_result_free);
 }
 
+/* A station of a running emulated LAN, named "bridged:IFACE/ROLE" (ROLE as
+ * in wb_lan_get_station: peer, host, gateway, outside), so that
+ * `guestcontrol` can run commands from the LAN's side too. A running VM
+ * of that name comes first. */
+static WbGuest *
+lan_station (WbRuntime  *self,
+             const char *name)
+{
+  const char *slash = strrchr (name, '/');
+  g_autofree char *network_name = NULL;
+  Network *network;
+
+  if (slash == NULL || !g_str_has_prefix (name, "bridged:"))
+    return NULL;
+  network_name = g_strndup (name, slash - name);
+  network = g_hash_table_lookup (self->networks, network_name);
+  if (network == NULL || network->lan == NULL)
+    return NULL;
+  return wb_lan_get_station (network->lan, slash + 1);
+}
+
 void
 wb_runtime_guest_run_async (WbRuntime           *self,
                             const char          *name_or_uuid,
@@ -1544,6 +2172,7 @@ wb_runtime_guest_run_async (WbRuntime           *self,
   g_autoptr(GTask) task = NULL;
   GError *error = NULL;
   RunningVm *vm;
+  WbGuest *guest;
 
   g_return_if_fail (WB_IS_RUNTIME (self));
   g_return_if_fail (name_or_uuid != NULL && argv != NULL);
@@ -1552,12 +2181,14 @@ wb_runtime_guest_run_async (WbRuntime           *self,
   g_task_set_source_tag (task, wb_runtime_guest_run_async);
 
   vm = lookup_running (self, name_or_uuid, &error);
-  if (vm == NULL)
+  guest = vm != NULL ? vm->guest : lan_station (self, name_or_uuid);
+  if (guest == NULL)
     {
       g_task_return_error (task, error);
       return;
     }
-  wb_guest_run_async (vm->guest, argv, cancellable, guest_run_cb,
+  g_clear_error (&error);
+  wb_guest_run_async (guest, argv, cancellable, guest_run_cb,
                       g_steal_pointer (&task));
 }
 
@@ -1600,14 +2231,30 @@ _wb_runtime_get_n_networks (WbRuntime *self)
   return g_hash_table_size (self->networks);
 }
 
+WbLan *
+_wb_runtime_get_lan (WbRuntime  *self,
+                     const char *ifname)
+{
+  g_autofree char *name = g_strconcat ("bridged:", ifname, NULL);
+  Network *network = g_hash_table_lookup (self->networks, name);
+
+  return network != NULL ? network->lan : NULL;
+}
+
 /* --- GObject ---------------------------------------------------------------- */
 
 WbRuntime *
 wb_runtime_new (WbSettings *settings)
 {
+  WbRuntime *self;
+
   g_return_val_if_fail (WB_IS_SETTINGS (settings), NULL);
 
-  return g_object_new (WB_TYPE_RUNTIME, "settings", settings, NULL);
+  self = g_object_new (WB_TYPE_RUNTIME, "settings", settings, NULL);
+  /* NAT networks follow their settings (natnetwork start|stop, rules). */
+  g_signal_connect_object (settings, "changed", G_CALLBACK (on_settings_object_cb), self, 0);
+  g_signal_connect_object (settings, "removed", G_CALLBACK (on_settings_object_cb), self, 0);
+  return self;
 }
 
 static void

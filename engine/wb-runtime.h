@@ -52,6 +52,10 @@ guint       wb_runtime_get_n_running      (WbRuntime            *self);
  *   "nictrace"     args: on|off
  *   "nictracefile" args: PATH
  *   "nicproperty"  args: NAME=VALUE
+ *   "natpf"        args: RULE | delete NAME  (the socket bound or closed
+ *                  when this returns; a port that cannot be bound is not
+ *                  an error: see "rules" in wb_runtime_get_nic_stats)
+ *   "natpfdelete"  args: NAME
  * The change is also stored (as VirtualBox saves it). NOT_FOUND / BUSY
  * ("not running") / INVALID_ARGUMENT / UNKNOWN_OPTION as usual. */
 gboolean    wb_runtime_control_vm         (WbRuntime            *self,
@@ -63,7 +67,9 @@ gboolean    wb_runtime_control_vm         (WbRuntime            *self,
 
 /* Per enabled adapter of a running VM: aa{sv} with "slot" u, "frames-in" t,
  * "bytes-in" t, "frames-out" t, "bytes-out" t, "drops" a{st} (reason ->
- * count), "link" b, "address" s. NULL (NOT_FOUND / BUSY) if not running. */
+ * count), "link" b, "address" s, "rules" a(sss) (a NAT adapter's port
+ * forwards: name, "bound" | "not bound", reason). NULL (NOT_FOUND / BUSY)
+ * if not running. */
 GVariant   *wb_runtime_get_nic_stats      (WbRuntime            *self,
                                            const char           *name_or_uuid,
                                            GError              **error);

@@ -96,6 +96,7 @@ static const char * const drop_names[WB_N_DROPS] = {
   [WB_DROP_QUEUE_FULL] = "queue-full",
   [WB_DROP_ETHERTYPE] = "ethertype",
   [WB_DROP_LOSS] = "loss",
+  [WB_DROP_FRAGMENT] = "fragment",
 };
 
 const char *

@@ -28,10 +28,12 @@ typedef enum
   WB_DROP_QUEUE_FULL,         /* the segment's queue was full */
   WB_DROP_ETHERTYPE,          /* not IPv4/ARP, for a port that takes only those */
   WB_DROP_LOSS,               /* the loss test knob */
+  WB_DROP_FRAGMENT,           /* an IPv4 fragment, for a port that takes none (libslirp) */
   WB_N_DROPS
 } WbDropReason;
 
-/* "runt", "oversize", "link-down", "queue-full", "ethertype", "loss" */
+/* "runt", "oversize", "link-down", "queue-full", "ethertype", "loss",
+ * "fragment" */
 const char  *wb_drop_reason_to_string (WbDropReason reason);
 
 /* "in" is what reached the port's owner, "out" what it sent (and the

@@ -416,13 +416,14 @@ publish_all (WbService                 *self,
       !(servers = wb_store_list_dhcp_servers (store, error)))
     return FALSE;
 
+  g_printerr ("TRACE loaded %.1f\n", g_get_monotonic_time () / 1000.0);
   for (guint i = 0; i < vms->len; i++)
     {
       WbVm *vm = g_ptr_array_index (vms, i);
-      g_autoptr(WbVm) live = wb_settings_get_vm (self->settings, vm->uuid, NULL);
 
-      /* get_vm adds what only the engine knows (the running state). */
-      publish_vm (self, manager, live != NULL ? live : vm);
+      /* What only the engine knows; not a second load of every VM. */
+      vm->running = wb_runtime_is_running (self->runtime, vm->uuid);
+      publish_vm (self, manager, vm);
     }
   for (guint i = 0; i < nets->len; i++)
     publish_nat_network (self, manager, g_ptr_array_index (nets, i));
@@ -552,9 +553,12 @@ handle_subscribe (WbDBusEngine          *iface,
     {
       g_autoptr(GDBusObjectManagerServer) manager = g_dbus_object_manager_server_new (ROOT_PATH);
 
+      g_printerr ("TRACE subscribe-in %.1f\n", g_get_monotonic_time () / 1000.0);
       if (!publish_all (self, manager, &error))
         return reply_error (invocation, error);
+      g_printerr ("TRACE published %.1f\n", g_get_monotonic_time () / 1000.0);
       g_dbus_object_manager_server_set_connection (manager, connection);
+      g_printerr ("TRACE set-connection %.1f\n", g_get_monotonic_time () / 1000.0);
       client->manager = g_steal_pointer (&manager);
     }
   return reply_empty (invocation, TRUE, NULL);

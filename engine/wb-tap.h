@@ -12,30 +12,19 @@
 
 #include <glib.h>
 
-#include "wb-segment.h"
+#include "wb-fd-uplink.h"
 
 G_BEGIN_DECLS
 
 typedef struct _WbTap WbTap;
 
-/* Frames read from the device per dispatch: the other sources of the
- * engine get their turn under a flood. */
-#define WB_TAP_READ_BATCH     64
+typedef WbFdUplinkCounters WbTapCounters;
 
-typedef struct
-{
-  guint64 frames_in;      /* device -> segment */
-  guint64 bytes_in;
-  guint64 frames_out;     /* segment -> device */
-  guint64 bytes_out;
-  guint64 write_drops;    /* the device took no more (EAGAIN) or refused one */
-  guint64 read_errors;
-} WbTapCounters;
-
-/* Whether this process may put @ifname on a segment: a TAP device of that
- * name exists and can be opened, or none exists, WIREBOX_HOSTONLY_TAP=1 is
- * set and we run as root (it is then created, not persistent: it goes when
- * the segment does). FALSE with @error otherwise: NOT_FOUND when there is
+/* Puts the TAP device @ifname on @segment where this process may: a TAP
+ * device of that name exists and can be opened, or none exists,
+ * WIREBOX_HOSTONLY_TAP=1 is set and we run as root (it is then created, not
+ * persistent: it goes when the segment does). NULL with @error otherwise:
+ * NOT_FOUND when there is
  * no device and creating one is not allowed, FAILED when it cannot be
  * opened. On success the device is an uplink port of @segment, read by a
  * source on the segment's context. */

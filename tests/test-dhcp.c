@@ -13,6 +13,7 @@
 #include "wb-dhcpd.h"
 #include "wb-error.h"
 #include "wb-guest.h"
+#include "wb-test-wire.h"
 #include "wb-net.h"
 #include "wb-store.h"
 
@@ -1210,9 +1211,7 @@ typedef struct
 {
   WbGuest    *guest;
   WbDhcpd    *dhcpd;
-  GQueue      to_server;        /* GBytes* */
-  GQueue      to_guest;         /* Frame* */
-  guint       idle_id;
+  WbTestWire *link;             /* from WIRE_GUEST or WIRE_SERVER */
   GArray     *seen;             /* Seen */
   GHashTable *props;            /* name -> value */
   GPtrArray  *guest_log;
@@ -1223,18 +1222,11 @@ typedef struct
   GRand      *hostile;          /* answers the guest with garbage */
 } Wire;
 
-typedef struct
+enum
 {
-  guint   iface;
-  GBytes *bytes;
-} Frame;
-
-static void
-frame_free (Frame *frame)
-{
-  g_bytes_unref (frame->bytes);
-  g_free (frame);
-}
+  WIRE_GUEST,
+  WIRE_SERVER,
+};
 
 static void
 wire_note (Wire         *wire,
@@ -1261,41 +1253,24 @@ wire_note (Wire         *wire,
   g_array_append_val (wire->seen, seen);
 }
 
-static gboolean
-wire_deliver_cb (gpointer data)
-{
-  Wire *wire = data;
-
-  wire->idle_id = 0;
-  /* Frames sent while delivering wait for the next round. */
-  for (guint n = wire->to_server.length; n > 0; n--)
-    {
-      g_autoptr(GBytes) bytes = g_queue_pop_head (&wire->to_server);
-      gsize len;
-      const guint8 *frame = g_bytes_get_data (bytes, &len);
-
-      if (wire->server_down || (wire->unicast_lost && wb_mac_equal (frame, server_mac)))
-        continue;
-      wb_dhcpd_input (wire->dhcpd, frame, len);
-    }
-  for (guint n = wire->to_guest.length; n > 0; n--)
-    {
-      Frame *frame = g_queue_pop_head (&wire->to_guest);
-      gsize len;
-      const guint8 *bytes = g_bytes_get_data (frame->bytes, &len);
-
-      if (!wire->guest_stopped)
-        wb_guest_input (wire->guest, frame->iface, bytes, len);
-      frame_free (frame);
-    }
-  return G_SOURCE_REMOVE;
-}
-
 static void
-wire_kick (Wire *wire)
+wire_deliver (gpointer      user_data,
+              guint         from,
+              guint         iface,
+              const guint8 *frame,
+              gsize         len)
 {
-  if (wire->idle_id == 0)
-    wire->idle_id = g_idle_add (wire_deliver_cb, wire);
+  Wire *wire = user_data;
+
+  if (from == WIRE_SERVER)
+    {
+      if (!wire->guest_stopped)
+        wb_guest_input (wire->guest, iface, frame, len);
+      return;
+    }
+  if (wire->server_down || (wire->unicast_lost && wb_mac_equal (frame, server_mac)))
+    return;
+  wb_dhcpd_input (wire->dhcpd, frame, len);
 }
 
 static void wire_server_send_cb (gpointer      user_data,
@@ -1382,8 +1357,7 @@ guest_transmit_cb (gpointer      user_data,
   wire_note (wire, TRUE, iface, frame, len);
   /* The guest's frames go to the server only: its interfaces never need
    * to hear each other here. */
-  g_queue_push_tail (&wire->to_server, g_bytes_new (frame, len));
-  wire_kick (wire);
+  wb_test_wire_send (wire->link, WIRE_GUEST, iface, frame, len);
 }
 
 static void
@@ -1420,14 +1394,7 @@ wire_server_send_cb (gpointer      user_data,
   wire_note (wire, FALSE, 0, frame, len);
   for (guint i = 0; i < WB_GUEST_MAX_IFACES; i++)
     if (wb_guest_has_interface (wire->guest, i))
-      {
-        Frame *copy = g_new0 (Frame, 1);
-
-        copy->iface = i;
-        copy->bytes = g_bytes_new (frame, len);
-        g_queue_push_tail (&wire->to_guest, copy);
-      }
-  wire_kick (wire);
+      wb_test_wire_send (wire->link, WIRE_SERVER, i, frame, len);
 }
 
 static void
@@ -1465,8 +1432,7 @@ wire_new (guint n_ifaces)
   };
   Wire *wire = g_new0 (Wire, 1);
 
-  g_queue_init (&wire->to_server);
-  g_queue_init (&wire->to_guest);
+  wire->link = wb_test_wire_new (NULL, wire_deliver, wire);
   wire->seen = g_array_new (FALSE, TRUE, sizeof (Seen));
   wire->props = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   wire->guest_log = g_ptr_array_new_with_free_func (g_free);
@@ -1498,9 +1464,7 @@ static void
 wire_free (Wire *wire)
 {
   wire_stop_guest (wire);
-  g_clear_handle_id (&wire->idle_id, g_source_remove);
-  g_queue_clear_full (&wire->to_server, (GDestroyNotify) g_bytes_unref);
-  g_queue_clear_full (&wire->to_guest, (GDestroyNotify) frame_free);
+  wb_test_wire_free (wire->link);
   wb_guest_free (wire->guest);
   wb_dhcpd_free (wire->dhcpd);
   g_array_unref (wire->seen);
@@ -1513,52 +1477,22 @@ wire_free (Wire *wire)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Wire, wire_free)
 
-static gboolean
-timeout_cb (gpointer data)
-{
-  gboolean *timed_out = data;
-
-  *timed_out = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-typedef gboolean (*WireCondition) (Wire          *wire,
-                                   gconstpointer  arg);
-
 /* Runs the main loop until @cond holds; FALSE after @timeout_ms. */
 static gboolean
-wire_wait (Wire          *wire,
-           WireCondition  cond,
-           gconstpointer  arg,
-           guint          timeout_ms)
+wire_wait (Wire            *wire,
+           WbTestCondition  cond,
+           gconstpointer    arg,
+           guint            timeout_ms)
 {
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add (timeout_ms, timeout_cb, &timed_out);
-
-  while (!cond (wire, arg) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (!timed_out)
-    g_source_remove (id);
-  return !timed_out;
-}
-
-/* Runs the main loop for @ms. */
-static void
-wire_run (Wire *wire,
-          guint ms)
-{
-  gboolean timed_out = FALSE;
-
-  g_timeout_add (ms, timeout_cb, &timed_out);
-  while (!timed_out)
-    g_main_context_iteration (NULL, TRUE);
+  return wb_test_wait_for (NULL, cond, wire, arg, timeout_ms);
 }
 
 /* @arg: "name=value", or "name" for "unset". */
 static gboolean
-property_is (Wire          *wire,
+property_is (gpointer       data,
              gconstpointer  arg)
 {
+  Wire *wire = data;
   g_auto(GStrv) parts = g_strsplit (arg, "=", 2);
   const char *value = g_hash_table_lookup (wire->props, parts[0]);
 
@@ -1585,9 +1519,10 @@ logged (GPtrArray  *log,
 }
 
 static gboolean
-server_logged_cond (Wire          *wire,
+server_logged_cond (gpointer       data,
                     gconstpointer  needle)
 {
+  Wire *wire = data;
   return logged (wire->server_log, needle);
 }
 
@@ -1612,9 +1547,10 @@ count_seen (Wire     *wire,
 
 /* @count: a guint, as GUINT_TO_POINTER. */
 static gboolean
-acks_at_least (Wire          *wire,
+acks_at_least (gpointer       data,
                gconstpointer  count)
 {
+  Wire *wire = data;
   return count_seen (wire, FALSE, WB_DHCP_ACK, -1) >= GPOINTER_TO_UINT (count);
 }
 
@@ -1635,7 +1571,7 @@ test_client_lease (void)
   guint prefix = 0;
 
   /* Nothing happens while the link is down. */
-  wire_run (wire, 100);
+  wb_test_run_for (NULL, 100);
   g_assert_cmpuint (wire->seen->len, ==, 0);
 
   wire_get_lease (wire);
@@ -1728,7 +1664,7 @@ test_client_retransmit (void)
 
   wire->server_down = TRUE;
   wb_guest_set_link (wire->guest, 0, TRUE);
-  wire_run (wire, 200);
+  wb_test_run_for (NULL, 200);
   g_assert_cmpuint (count_seen (wire, TRUE, WB_DHCP_DISCOVER, FALSE), ==, 1);
   wire->server_down = FALSE;
   g_assert_true (wire_wait (wire, property_is, IP0 "=192.168.56.101", 5000));
@@ -1749,7 +1685,7 @@ test_client_link_flap (void)
   discovers = count_seen (wire, TRUE, WB_DHCP_DISCOVER, -1);
   wb_guest_set_link (wire->guest, 0, FALSE);
   g_assert_true (property_is (wire, IP0));
-  wire_run (wire, 100);
+  wb_test_run_for (NULL, 100);
   start = g_get_monotonic_time ();
   wb_guest_set_link (wire->guest, 0, TRUE);
   g_assert_true (wire_wait (wire, property_is, IP0 "=192.168.56.101", 5000));
@@ -1818,45 +1754,17 @@ test_client_two_interfaces (void)
   g_assert_true (wire_wait (wire, property_is, IP1 "=192.168.56.102", 5000));
 }
 
-typedef struct
-{
-  gboolean  done;
-  int       status;
-  char     *output;
-} RunResult;
-
-static void
-run_done_cb (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  RunResult *run = user_data;
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (wb_guest_run_finish (result, &run->status, &run->output, &error));
-  g_assert_no_error (error);
-  run->done = TRUE;
-}
-
-static gboolean
-run_is_done (Wire          *wire,
-             gconstpointer  run)
-{
-  return ((const RunResult *) run)->done;
-}
-
 /* Runs a command in the guest; its output. */
 static char *
 wire_guest_run (Wire               *wire,
                 const char * const *argv,
                 int                 expected_status)
 {
-  RunResult run = { FALSE, -1, NULL };
+  int status = -1;
+  char *output = wb_test_guest_run (wire->guest, NULL, argv, &status, 5000);
 
-  wb_guest_run_async (wire->guest, argv, NULL, run_done_cb, &run);
-  g_assert_true (wire_wait (wire, run_is_done, &run, 5000));
-  g_assert_cmpint (run.status, ==, expected_status);
-  return run.output;
+  g_assert_cmpint (status, ==, expected_status);
+  return output;
 }
 
 /* `ip addr` shows the lease; `dhcp renew` renews it at once. */
@@ -1889,9 +1797,10 @@ test_client_commands (void)
 
 /* The guest holds the address the server leased to interface 0. */
 static gboolean
-server_agrees (Wire          *wire,
+server_agrees (gpointer       data,
                gconstpointer  unused)
 {
+  Wire *wire = data;
   guint32 leased = wb_dhcpd_lookup (wire->dhcpd, mac_a);
   char text[16];
 
@@ -1912,7 +1821,7 @@ test_client_hostile_server (void)
 
   wire->hostile = g_rand_new_with_seed (99);
   wb_guest_set_link (wire->guest, 0, TRUE);
-  wire_run (wire, 4000);
+  wb_test_run_for (NULL, 4000);
   address = wb_guest_get_address (wire->guest, 0, NULL);
   wb_ipv4_format (address, text);
   g_test_message ("after the hostile server: %s, %u leases, %u NAKs", text,

@@ -8,13 +8,17 @@
  * kept per peer stays under its cap, the heap does not grow without bound,
  * and each part still works afterwards.
  */
+#include <errno.h>
 #include <gio/gio.h>
 #include <malloc.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "test-fuzz.h"
 #include "wb-dhcp-proto.h"
 #include "wb-dhcpd.h"
+#include "wb-fd-uplink.h"
 #include "wb-host-endpoint.h"
 #include "wb-net.h"
 #include "wb-segment.h"
@@ -839,15 +843,144 @@ test_host_endpoint (void)
   host_side_stop (&host);
 }
 
+/* --- an uplink: what a TAP device brings ---------------------------------------------- */
+
+/* The reading side of a TAP device, with a socket pair standing in for the
+ * device (frames keep their boundaries; no root needed): whatever the peer
+ * writes reaches the segment checked, nothing it writes stops the reading,
+ * and what the segment sends back leaves. */
+static void
+test_fd_uplink (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (SEED + 4);
+  g_autofree guint8 *buf = g_malloc (FUZZ_FRAME_MAX + 4096);
+  WbSegment *segment = wb_segment_new ("fuzz-uplink", WB_ETH_JUMBO_MTU, NULL);
+  SwitchPort vm = { 0 };
+  FuzzTarget target = { rand };
+  WbFdUplinkCounters counters;
+  WbFdUplink *uplink;
+  guint8 sink[FUZZ_FRAME_MAX];
+  guint sent = 0, echoed = 0;
+  int fds[2];
+
+  g_assert_cmpint (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds), ==, 0);
+  uplink = wb_fd_uplink_new (segment, fds[0], "[test] uplink", wb_fd_uplink_read, NULL);
+  switch_add_port (segment, &vm, 0);
+  memcpy (target.mac, vm.mac, 6);
+  target.address = IP4 (10, 0, 0, 2);
+  target.peer = IP4 (10, 0, 0, 9);
+
+  for (guint i = 0; i < FUZZ_FRAMES; i++)
+    {
+      gsize len = fuzz_frame (&target, buf);
+
+      /* A device never brings an empty frame (to a reader, 0 is its end). */
+      if (len == 0)
+        continue;
+      while (send (fds[1], buf, len, 0) < 0)
+        {
+          g_assert_cmpint (errno, ==, EAGAIN);
+          iterate ();
+        }
+      sent++;
+      /* Now and then the VM answers: the frame goes out of the uplink. */
+      if (i % 64 == 0)
+        wb_segment_port_send (vm.port, buf, MAX (len, WB_ETH_HLEN));
+      if (i % 128 == 127)
+        iterate ();
+      while (recv (fds[1], sink, sizeof sink, 0) > 0)
+        echoed++;
+    }
+  iterate ();
+  while (recv (fds[1], sink, sizeof sink, 0) > 0)
+    echoed++;
+
+  wb_fd_uplink_get_counters (uplink, &counters);
+  g_test_message ("uplink: %u sent, %" G_GUINT64_FORMAT " read, %u delivered to the VM, "
+                  "%" G_GUINT64_FORMAT " written back, %u read back",
+                  sent, counters.frames_in, vm.frames, counters.frames_out, echoed);
+  g_assert_cmpuint (counters.frames_in, ==, sent);
+  g_assert_cmpuint (counters.read_errors, ==, 0);
+  g_assert_cmpuint (vm.frames, >, 0);
+  g_assert_cmpuint (counters.frames_out, >, 0);
+  wb_segment_remove_port (vm.port);
+  wb_fd_uplink_free (uplink);
+  wb_segment_free (segment);
+  close (fds[0]);
+  close (fds[1]);
+}
+
+/* --- the checksum ------------------------------------------------------------------ */
+
+/* RFC 1071 as written: 16-bit big-endian words, an odd byte padded. */
+static guint16
+reference_checksum (guint32       sum,
+                    const guint8 *data,
+                    gsize         len)
+{
+  guint64 acc = sum;
+
+  for (gsize i = 0; i + 1 < len; i += 2)
+    acc += (guint32) ((data[i] << 8) | data[i + 1]);
+  if (len & 1)
+    acc += (guint32) data[len - 1] << 8;
+  while (acc >> 16)
+    acc = (acc & 0xffff) + (acc >> 16);
+  return (guint16) ~acc;
+}
+
+/* wb_checksum_add() sums whole words at a time: whatever the length, the
+ * alignment, the sum it continues or how it is chained, the checksum is
+ * RFC 1071's. */
+static void
+test_checksum (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (SEED + 3);
+  g_autofree guint8 *buf = g_malloc (FUZZ_FRAME_MAX + 16);
+
+  for (guint i = 0; i < FUZZ_FRAMES; i++)
+    {
+      gsize len = below (rand, i % 8 == 0 ? FUZZ_FRAME_MAX : 128);
+      gsize offset = below (rand, 16);
+      gsize split = len > 0 ? 2 * below (rand, len / 2 + 1) : 0;
+      guint32 start = below (rand, 4) == 0 ? g_rand_int (rand) & 0x7fffffffu : below (rand, 0x10000);
+      guint8 *data = buf + offset;
+      guint32 sum;
+
+      /* All ones and all zeros too: the sums that fold to 0 or 0xffff. */
+      switch (below (rand, 8))
+        {
+        case 0:
+          memset (data, 0xff, len);
+          break;
+        case 1:
+          memset (data, 0, len);
+          break;
+        default:
+          fill_random (rand, data, len);
+          break;
+        }
+      g_assert_cmphex (wb_checksum_finish (wb_checksum_add (start, data, len)), ==,
+                       reference_checksum (start, data, len));
+      /* Chained at an even split, as a header and a payload are. */
+      sum = wb_checksum_add (start, data, split);
+      g_assert_cmphex (wb_checksum_finish (wb_checksum_add (sum, data + split, len - split)), ==,
+                       reference_checksum (start, data, len));
+    }
+}
+
 int
 main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
+  g_test_add_func ("/fuzz/checksum", test_checksum);
+
   g_test_add_func ("/fuzz/segment", test_segment);
   g_test_add_func ("/fuzz/dhcpd", test_dhcpd);
   g_test_add_func ("/fuzz/host-endpoint", test_host_endpoint);
+  g_test_add_func ("/fuzz/fd-uplink", test_fd_uplink);
   fuzz_guest_add_tests ();
   return g_test_run ();
 }

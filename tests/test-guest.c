@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The guest's IP layer, driven through its frames: guests wired together
- * by a tiny in-test wire (a hub per segment, delivered from an idle so that
- * no guest is re-entered from its own transmit callback), commands run as
+ * by the in-test wire (wb-test-wire.h) as a hub per segment, commands run as
  * `guestcontrol` runs them, and hand-made frames for what a well-behaved
  * peer never sends.
  */
 #include <string.h>
 
 #include "wb-guest-internal.h"
+#include "wb-test-wire.h"
 
 #define MAX_NODES      4
 #define WAIT_MS        20000
@@ -48,13 +48,10 @@ struct _Lab
   GMainContext *context;
   Node          nodes[MAX_NODES];
   guint         n_nodes;
-  GQueue        wire;
-  GSource      *idle;
+  WbTestWire   *wire;
   GPtrArray    *captured;                 /* Frame: everything transmitted */
   TapFunc       tap;
   gboolean      duplicate;                /* every frame arrives twice */
-  guint         delay_ms;                 /* the wire's latency */
-  GPtrArray    *delayed;                  /* GSource: frames on their way */
 };
 
 static void
@@ -66,106 +63,22 @@ frame_free (gpointer data)
   g_free (f);
 }
 
+/* A hub per segment. */
 static void
-wire_deliver (Lab   *lab,
-              Frame *f)
+wire_deliver (gpointer      user_data,
+              guint         node,
+              guint         iface,
+              const guint8 *frame,
+              gsize         len)
 {
-  guint segment = lab->nodes[f->node].segment[f->iface];
-  gsize len;
-  const guint8 *data = g_bytes_get_data (f->frame, &len);
+  Lab *lab = user_data;
+  guint segment = lab->nodes[node].segment[iface];
 
   for (guint n = 0; n < lab->n_nodes; n++)
     for (guint i = 0; i < WB_GUEST_MAX_IFACES; i++)
-      if (n != f->node && segment != 0 && lab->nodes[n].segment[i] == segment
+      if (n != node && segment != 0 && lab->nodes[n].segment[i] == segment
           && lab->nodes[n].guest != NULL)
-        wb_guest_input (lab->nodes[n].guest, i, data, len);
-}
-
-static gboolean
-wire_cb (gpointer user_data)
-{
-  Lab *lab = user_data;
-  GQueue batch = lab->wire;
-  Frame *f;
-
-  g_queue_init (&lab->wire);
-  while ((f = g_queue_pop_head (&batch)) != NULL)
-    {
-      wire_deliver (lab, f);
-      frame_free (f);
-    }
-  if (lab->wire.length > 0)
-    return G_SOURCE_CONTINUE;
-  g_clear_pointer (&lab->idle, g_source_unref);
-  return G_SOURCE_REMOVE;
-}
-
-typedef struct
-{
-  Lab     *lab;
-  Frame   *frame;
-  GSource *source;
-} DelayedFrame;
-
-static gboolean
-delayed_cb (gpointer user_data)
-{
-  DelayedFrame *d = user_data;
-
-  wire_deliver (d->lab, d->frame);
-  g_ptr_array_remove (d->lab->delayed, d->source);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-delayed_free (gpointer user_data)
-{
-  DelayedFrame *d = user_data;
-
-  frame_free (d->frame);
-  g_free (d);
-}
-
-static void
-delayed_source_free (gpointer data)
-{
-  GSource *source = data;
-
-  g_source_destroy (source);
-  g_source_unref (source);
-}
-
-static void
-wire_send (Lab          *lab,
-           guint         node,
-           guint         iface,
-           const guint8 *frame,
-           gsize         len)
-{
-  Frame *f = g_new0 (Frame, 1);
-
-  f->node = node;
-  f->iface = iface;
-  f->frame = g_bytes_new (frame, len);
-  if (lab->delay_ms > 0)
-    {
-      DelayedFrame *d = g_new0 (DelayedFrame, 1);
-
-      d->lab = lab;
-      d->frame = f;
-      d->source = g_timeout_source_new (lab->delay_ms);
-      g_source_set_callback (d->source, delayed_cb, d, delayed_free);
-      g_source_attach (d->source, lab->context);
-      g_ptr_array_add (lab->delayed, d->source);
-      return;
-    }
-  g_queue_push_tail (&lab->wire, f);
-  if (lab->idle == NULL)
-    {
-      lab->idle = g_idle_source_new ();
-      g_source_set_callback (lab->idle, wire_cb, lab, NULL);
-      g_source_attach (lab->idle, lab->context);
-    }
+        wb_guest_input (lab->nodes[n].guest, i, frame, len);
 }
 
 static void
@@ -187,9 +100,9 @@ transmit_cb (gpointer      user_data,
   g_ptr_array_add (lab->captured, f);
   if (lab->tap != NULL && !lab->tap (lab, node->index, iface, frame, len))
     return;
-  wire_send (lab, node->index, iface, frame, len);
+  wb_test_wire_send (lab->wire, node->index, iface, frame, len);
   if (lab->duplicate)
-    wire_send (lab, node->index, iface, frame, len);
+    wb_test_wire_send (lab->wire, node->index, iface, frame, len);
 }
 
 static void
@@ -229,9 +142,8 @@ lab_new (void)
 
   lab->context = g_main_context_new ();
   g_main_context_push_thread_default (lab->context);
-  g_queue_init (&lab->wire);
+  lab->wire = wb_test_wire_new (lab->context, wire_deliver, lab);
   lab->captured = g_ptr_array_new_with_free_func (frame_free);
-  lab->delayed = g_ptr_array_new_with_free_func (delayed_source_free);
   return lab;
 }
 
@@ -244,13 +156,7 @@ lab_free (Lab *lab)
       g_hash_table_unref (lab->nodes[n].props);
       g_ptr_array_unref (lab->nodes[n].logs);
     }
-  if (lab->idle != NULL)
-    {
-      g_source_destroy (lab->idle);
-      g_source_unref (lab->idle);
-    }
-  g_queue_clear_full (&lab->wire, frame_free);
-  g_ptr_array_unref (lab->delayed);
+  wb_test_wire_free (lab->wire);
   g_ptr_array_unref (lab->captured);
   /* Let GTask callbacks and destroyed sources go. */
   while (g_main_context_iteration (lab->context, FALSE))
@@ -327,70 +233,27 @@ node_has_log (Node       *node,
   return FALSE;
 }
 
-static gboolean
-timeout_cb (gpointer user_data)
-{
-  gboolean *expired = user_data;
-
-  *expired = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
 static void
 lab_run_ms (Lab  *lab,
             guint ms)
 {
-  gboolean expired = FALSE;
-  GSource *source = g_timeout_source_new (ms);
-
-  g_source_set_callback (source, timeout_cb, &expired, NULL);
-  g_source_attach (source, lab->context);
-  while (!expired)
-    g_main_context_iteration (lab->context, TRUE);
-  g_source_destroy (source);
-  g_source_unref (source);
+  wb_test_run_for (lab->context, ms);
 }
 
 /* Until the wire is quiet (frames answered, ARP done). */
 static void
 lab_settle (Lab *lab)
 {
-  for (guint i = 0; i < 1000 && (lab->idle != NULL || lab->delayed->len > 0
+  for (guint i = 0; i < 1000 && (wb_test_wire_is_busy (lab->wire)
                                  || g_main_context_pending (lab->context)); i++)
-    g_main_context_iteration (lab->context, lab->delayed->len > 0);
-}
-
-typedef struct
-{
-  gboolean  done;
-  gboolean  ok;
-  int       status;
-  char     *output;
-  GError   *error;
-} RunResult;
-
-static void
-run_done_cb (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  RunResult *r = user_data;
-
-  r->ok = wb_guest_run_finish (result, &r->status, &r->output, &r->error);
-  r->done = TRUE;
+    g_main_context_iteration (lab->context, wb_test_wire_is_busy (lab->wire));
 }
 
 static void
 run_wait (Lab       *lab,
-          RunResult *r)
+          WbTestRun *r)
 {
-  gint64 deadline = g_get_monotonic_time () + WAIT_MS * 1000;
-
-  while (!r->done)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (lab->context, TRUE);
-    }
+  g_assert_true (wb_test_run_until (lab->context, &r->done, WAIT_MS));
 }
 
 /* Runs a command line (split at spaces) to its end; returns its output. */
@@ -400,14 +263,9 @@ node_run (Node       *node,
           int        *status)
 {
   g_auto(GStrv) argv = g_strsplit (command, " ", -1);
-  RunResult r = { 0 };
 
-  wb_guest_run_async (node->guest, (const char * const *) argv, NULL, run_done_cb, &r);
-  run_wait (node->lab, &r);
-  g_assert_no_error (r.error);
-  g_assert_true (r.ok);
-  *status = r.status;
-  return r.output;
+  return wb_test_guest_run (node->guest, node->lab->context, (const char * const *) argv, status,
+                            WAIT_MS);
 }
 
 static void
@@ -1634,7 +1492,7 @@ test_ping_slow (void)
   int status;
 
   /* 6 ms each way: times of 10 ms and more print one decimal. */
-  lab->delay_ms = 6;
+  wb_test_wire_set_delay (lab->wire, 6);
   out = node_run (a, "ping -c 2 -i 0.2 192.168.23.3", &status);
   g_assert_cmpint (status, ==, 0);
   assert_matches (out, "icmp_seq=2 ttl=64 time=[0-9]{2}\\.[0-9] ms\n");
@@ -1809,7 +1667,7 @@ test_commands (void)
   Lab *lab = lab_pair (1500, &a, &b);
   g_autofree char *out = NULL;
   const char *empty[] = { NULL };
-  RunResult r = { 0 };
+  WbTestRun r = { 0 };
   int status;
 
   wb_guest_set_gateway (a->guest, 0, IP4 (192, 168, 23, 1));
@@ -1881,7 +1739,7 @@ test_commands (void)
   g_assert_cmpint (status, !=, 0);
   g_clear_pointer (&out, g_free);
 
-  wb_guest_run_async (a->guest, empty, NULL, run_done_cb, &r);
+  wb_test_guest_run_async (a->guest, empty, NULL, &r);
   run_wait (lab, &r);
   g_assert_false (r.ok);
   g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
@@ -2004,10 +1862,10 @@ test_shutdown (void)
   Node *a, *b;
   Lab *lab = lab_pair (1500, &a, &b);
   g_auto(GStrv) argv = g_strsplit ("ping -c 50 -i 0.05 192.168.23.3", " ", -1);
-  RunResult r = { 0 }, late = { 0 };
+  WbTestRun r = { 0 }, late = { 0 };
   guint callbacks;
 
-  wb_guest_run_async (a->guest, (const char * const *) argv, NULL, run_done_cb, &r);
+  wb_test_guest_run_async (a->guest, (const char * const *) argv, NULL, &r);
   lab_run_ms (lab, 200);
   g_assert_false (r.done);
   wb_guest_shutdown (a->guest);
@@ -2018,7 +1876,7 @@ test_shutdown (void)
   g_clear_error (&r.error);
 
   /* Nothing more comes out of a stopped guest. */
-  wb_guest_run_async (a->guest, (const char * const *) argv, NULL, run_done_cb, &late);
+  wb_test_guest_run_async (a->guest, (const char * const *) argv, NULL, &late);
   run_wait (lab, &late);
   g_assert_error (late.error, G_IO_ERROR, G_IO_ERROR_CLOSED);
   g_clear_error (&late.error);
@@ -2039,9 +1897,9 @@ test_cancel (void)
   Lab *lab = lab_pair (1500, &a, &b);
   g_auto(GStrv) argv = g_strsplit ("ping -c 50 -i 0.05 192.168.23.3", " ", -1);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  RunResult r = { 0 };
+  WbTestRun r = { 0 };
 
-  wb_guest_run_async (a->guest, (const char * const *) argv, cancellable, run_done_cb, &r);
+  wb_test_guest_run_async (a->guest, (const char * const *) argv, cancellable, &r);
   lab_run_ms (lab, 150);
   g_cancellable_cancel (cancellable);
   run_wait (lab, &r);

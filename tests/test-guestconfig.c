@@ -33,8 +33,7 @@ apply_fails (WbVm       *vm,
   wb_test_assert_message_contains (error, in_message);
   g_assert_cmpmem (vm->guest, sizeof vm->guest, before->guest, sizeof before->guest);
   g_assert_cmpint (vm->ip_forward, ==, before->ip_forward);
-  g_assert_cmpmem (vm->services->data, vm->services->len * sizeof (WbVmService),
-                   before->services->data, before->services->len * sizeof (WbVmService));
+  wb_test_assert_services_equal (vm->services, before->services);
 }
 
 static void

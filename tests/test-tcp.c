@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The guests' TCP, services and tcp/http commands, between real guests on a
- * wire built here: the transmit callback queues a copy of the frame and an
- * idle source delivers what was queued to the guest the destination MAC
- * names (all others for broadcasts). The wire can lose frames (a seeded
- * GRand), reorder them (hold one back until the next has passed), drop
+ * wire (wb-test-wire.h) that delivers each frame to the guest the
+ * destination MAC names (all others for broadcasts). The wire can lose
+ * frames (a seeded GRand), reorder them (hold one back until the next has
+ * passed), drop
  * chosen ones (a filter), and has a fake peer at 192.168.23.66 that answers
  * ARP and records the TCP segments sent to it, so that tests can speak raw
  * TCP (SYN floods, malformed segments, reopening TIME-WAIT).
@@ -15,6 +15,7 @@
 #include "wb-guest-private.h"
 #include "wb-net.h"
 #include "wb-tcp.h"
+#include "wb-test-wire.h"
 
 #define ADDR(x)        (0xc0a81700u | (x))     /* 192.168.23.x */
 #define FAKE_ADDR      ADDR (66)
@@ -47,13 +48,6 @@ typedef gboolean (*WireFilter) (Wire         *wire,
                                 const guint8 *segment,
                                 gsize         len);
 
-typedef struct
-{
-  guint  from;
-  gsize  len;
-  guint8 data[];
-} WireFrame;
-
 /* A TCP segment a guest sent to the fake peer. */
 typedef struct
 {
@@ -68,14 +62,11 @@ typedef struct
 struct _Wire
 {
   GMainContext *context;
+  WbTestWire   *link;
   Node          nodes[MAX_NODES];
   guint         n_nodes;
-  GQueue        queue;
-  GSource      *idle;
-  WireFrame    *held;
   GRand        *rand;
   guint         loss_permille;
-  guint         reorder_permille;
   WireFilter    filter;
   guint         filter_count;       /* the filter's own state */
   GArray       *fake_rx;            /* FakeSegment */
@@ -84,7 +75,6 @@ struct _Wire
   /* What the wire saw. */
   guint64       frames;
   guint64       lost;
-  guint64       reordered;
   int           syn_wscale[MAX_NODES];      /* -1: none, -2: no SYN seen */
   guint32       highest_seq[MAX_NODES];
   guint32       highest_ack[MAX_NODES];
@@ -292,65 +282,31 @@ wire_observe (Wire         *wire,
 }
 
 static void
-wire_deliver (Wire      *wire,
-              WireFrame *f)
+wire_deliver (gpointer      user_data,
+              guint         from,
+              guint         iface,
+              const guint8 *frame,
+              gsize         len)
 {
-  const guint8 *dst = f->data;
+  Wire *wire = user_data;
 
-  if (wb_mac_is_multicast (dst))
+  if (wb_mac_is_multicast (frame))
     {
       for (guint i = 0; i < wire->n_nodes; i++)
-        if (i != f->from)
-          wb_guest_input (wire->nodes[i].guest, 0, f->data, f->len);
-      if (f->from != FAKE_NODE)
-        fake_receive (wire, f->data, f->len);
+        if (i != from)
+          wb_guest_input (wire->nodes[i].guest, 0, frame, len);
+      if (from != FAKE_NODE)
+        fake_receive (wire, frame, len);
       return;
     }
-  if (wb_mac_equal (dst, fake_mac))
+  if (wb_mac_equal (frame, fake_mac))
     {
-      fake_receive (wire, f->data, f->len);
+      fake_receive (wire, frame, len);
       return;
     }
   for (guint i = 0; i < wire->n_nodes; i++)
-    if (wb_mac_equal (dst, wire->nodes[i].mac))
-      wb_guest_input (wire->nodes[i].guest, 0, f->data, f->len);
-}
-
-static gboolean
-wire_idle_cb (gpointer data)
-{
-  Wire *wire = data;
-  guint budget = wire->queue.length;
-  WireFrame *f;
-
-  while (budget-- > 0 && (f = g_queue_pop_head (&wire->queue)) != NULL)
-    {
-      if (wire->held == NULL && wire->reorder_permille > 0
-          && (guint) g_rand_int_range (wire->rand, 0, 1000) < wire->reorder_permille)
-        {
-          wire->held = f;
-          wire->reordered++;
-          continue;
-        }
-      wire_deliver (wire, f);
-      g_free (f);
-      if (wire->held != NULL)
-        {
-          f = g_steal_pointer (&wire->held);
-          wire_deliver (wire, f);
-          g_free (f);
-        }
-    }
-  if (wire->held != NULL && wire->queue.length == 0)
-    {
-      f = g_steal_pointer (&wire->held);
-      wire_deliver (wire, f);
-      g_free (f);
-    }
-  if (wire->queue.length > 0)
-    return G_SOURCE_CONTINUE;
-  g_clear_pointer (&wire->idle, g_source_unref);
-  return G_SOURCE_REMOVE;
+    if (wb_mac_equal (frame, wire->nodes[i].mac))
+      wb_guest_input (wire->nodes[i].guest, 0, frame, len);
 }
 
 static void
@@ -359,7 +315,6 @@ wire_queue (Wire         *wire,
             const guint8 *frame,
             gsize         len)
 {
-  WireFrame *f;
   const guint8 *tcp;
   gsize tcp_len;
 
@@ -377,17 +332,7 @@ wire_queue (Wire         *wire,
       wire->lost++;
       return;
     }
-  f = g_malloc (sizeof *f + len);
-  f->from = from;
-  f->len = len;
-  memcpy (f->data, frame, len);
-  g_queue_push_tail (&wire->queue, f);
-  if (wire->idle == NULL)
-    {
-      wire->idle = g_idle_source_new ();
-      g_source_set_callback (wire->idle, wire_idle_cb, wire, NULL);
-      g_source_attach (wire->idle, wire->context);
-    }
+  wb_test_wire_send (wire->link, from, 0, frame, len);
 }
 
 static void
@@ -422,6 +367,7 @@ wire_new (guint n_nodes)
   g_main_context_push_thread_default (wire->context);
   /* From the test seed: each run loses other frames; --seed repeats one. */
   wire->rand = g_rand_new_with_seed (g_test_rand_int ());
+  wire->link = wb_test_wire_new (wire->context, wire_deliver, wire);
   wire->fake_rx = g_array_new (FALSE, FALSE, sizeof (FakeSegment));
   wire->n_nodes = n_nodes;
   for (guint i = 0; i < MAX_NODES; i++)
@@ -448,13 +394,7 @@ wire_free (Wire *wire)
 {
   for (guint i = 0; i < wire->n_nodes; i++)
     wb_guest_free (wire->nodes[i].guest);
-  if (wire->idle != NULL)
-    {
-      g_source_destroy (wire->idle);
-      g_source_unref (wire->idle);
-    }
-  g_queue_clear_full (&wire->queue, g_free);
-  g_free (wire->held);
+  wb_test_wire_free (wire->link);
   while (g_main_context_iteration (wire->context, FALSE))
     ;
   g_main_context_pop_thread_default (wire->context);
@@ -464,38 +404,20 @@ wire_free (Wire *wire)
   g_free (wire);
 }
 
-static gboolean
-on_deadline (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
 /* Runs the wire until *@flag or @ms pass; returns *@flag. */
 static gboolean
 wire_run_until (Wire     *wire,
                 gboolean *flag,
                 guint     ms)
 {
-  gboolean expired = FALSE;
-  GSource *timeout = g_timeout_source_new (ms);
-
-  g_source_set_callback (timeout, on_deadline, &expired, NULL);
-  g_source_attach (timeout, wire->context);
-  while (!*flag && !expired)
-    g_main_context_iteration (wire->context, TRUE);
-  g_source_destroy (timeout);
-  g_source_unref (timeout);
-  return *flag;
+  return wb_test_run_until (wire->context, flag, ms);
 }
 
 static void
 wire_run_for (Wire  *wire,
               guint  ms)
 {
-  gboolean never = FALSE;
-
-  wire_run_until (wire, &never, ms);
+  wb_test_run_for (wire->context, ms);
 }
 
 static WbTcpStats
@@ -690,7 +612,9 @@ test_handshake_data (void)
 
   wb_tcp_get_local (client.socket, &address, &client_port);
   g_assert_cmphex (address, ==, ADDR (1));
-  g_assert_cmpuint (client_port, >=, 49152);
+  /* The guest's ephemeral range, below the masquerading one. */
+  g_assert_cmpuint (client_port, >=, 32768);
+  g_assert_cmpuint (client_port, <=, 60999);
   wb_tcp_get_remote (client.socket, &address, &port);
   g_assert_cmphex (address, ==, ADDR (2));
   g_assert_cmpuint (port, ==, 5000);
@@ -1123,7 +1047,7 @@ run_bulk (gsize    megabytes,
   /* Let ARP settle before the clock starts. */
   wire_run_for (wire, 20);
   wire->loss_permille = loss_permille;
-  wire->reorder_permille = reorder_permille;
+  wb_test_wire_set_reorder (wire->link, wire->rand, reorder_permille);
 
   g_test_timer_start ();
   bulk.sender = wb_tcp_connect (wire->nodes[0].guest, wire->nodes[1].address, 9000,
@@ -1151,7 +1075,7 @@ run_bulk (gsize    megabytes,
                   bulk.total / MB, mtu, loss_permille, reorder_permille,
                   hash ? ", SHA-256 both sides" : "", seconds,
                   bulk.total / seconds / 1e6, bulk.total * 8 / seconds / 1e9,
-                  wire->frames, wire->lost, wire->reordered, stats.retransmits, stats.timeouts,
+                  wire->frames, wire->lost, wb_test_wire_get_reordered (wire->link), stats.retransmits, stats.timeouts,
                   wire->max_in_flight, bulk.writable_calls, bulk.received_calls);
   if (loss_permille > 0)
     g_assert_cmpuint (stats.retransmits, >, 0);
@@ -1590,19 +1514,6 @@ typedef struct
 } RunResult;
 
 static void
-on_run_done (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  RunResult *r = user_data;
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (wb_guest_run_finish (result, &r->status, &r->output, &error));
-  g_assert_no_error (error);
-  r->done = TRUE;
-}
-
-static void
 run_command (Wire       *wire,
              guint       node,
              RunResult  *r,
@@ -1626,9 +1537,9 @@ run_command (Wire       *wire,
     g_ptr_array_add (argv, (gpointer) arg);
   va_end (args);
   g_ptr_array_add (argv, NULL);
-  wb_guest_run_async (wire->nodes[node].guest, (const char * const *) argv->pdata, NULL,
-                      on_run_done, r);
-  g_assert_true (wire_run_until (wire, &r->done, 15000));
+  r->output = wb_test_guest_run (wire->nodes[node].guest, wire->context,
+                                 (const char * const *) argv->pdata, &r->status, 15000);
+  r->done = TRUE;
 }
 
 static void
@@ -1894,7 +1805,7 @@ test_guest_stops (void)
   Wire *wire = wire_new (2);
   g_autoptr(GError) error = NULL;
   Endpoint client;
-  RunResult r;
+  WbTestRun r = { 0 };
 
   g_assert_true (wb_guest_add_service (wire->nodes[1].guest, 7, WB_GUEST_SERVICE_ECHO, &error));
   g_assert_true (wb_guest_add_service (wire->nodes[1].guest, 80, WB_GUEST_SERVICE_HTTP, &error));
@@ -1902,9 +1813,8 @@ test_guest_stops (void)
   client.socket = wb_tcp_connect (wire->nodes[0].guest, ADDR (2), 7, &ep_callbacks, &client, &error);
   g_assert_true (wire_run_until (wire, &client.connected, 2000));
   /* A command waiting for a line that the echo will never send. */
-  memset (&r, 0, sizeof r);
-  wb_guest_run_async (wire->nodes[0].guest, (const char * const[]) { "tcp", "192.168.23.2", "7", NULL },
-                      NULL, on_run_done, &r);
+  wb_test_guest_run_async (wire->nodes[0].guest,
+                           (const char * const[]) { "tcp", "192.168.23.2", "7", NULL }, NULL, &r);
   wire_run_for (wire, 50);
   g_assert_false (r.done);
 
@@ -1914,6 +1824,8 @@ test_guest_stops (void)
 
   wb_guest_shutdown (wire->nodes[0].guest);
   g_assert_true (wire_run_until (wire, &r.done, 2000));
+  g_assert_no_error (r.error);
+  g_assert_true (r.ok);
   g_assert_cmpint (r.status, !=, 0);
   g_free (r.output);
 

@@ -965,8 +965,7 @@ class StoppedVms(CliTestCase):
             self.refused('controlvm', *args, code=2, mentions=mentions)
 
     def test_controlvm_not_supported(self):
-        for args in (['natpf1', 'ssh,tcp,,2222,,22'],
-                     ['natpf1', 'delete', 'ssh'], ['pause'], ['resume'],
+        for args in (['pause'], ['resume'],
                      ['savestate'], ['acpipowerbutton'], ['acpisleepbutton'],
                      ['reboot'], ['shutdown', '--force'],
                      ['keyboardputstring', 'x'], ['guestmemoryballoon', '1'],
@@ -1169,7 +1168,7 @@ class NoEngine(unittest.TestCase):
                            (['clonevm', VM], 1), (['startvm'], 2),
                            (['startvm', '--help'], 0),
                            (['controlvm', VM], 2),
-                           (['controlvm', VM, 'natpf1', 'x'], 1),
+                           (['controlvm', VM, 'guestmemoryballoon', '1'], 1),
                            (['controlvm', VM, 'setlinkstate1'], 2),
                            (['guestconfig', VM, '--guest-ip', 'dhcp'], 2),
                            (['guestconfig', '--help'], 0),

@@ -109,14 +109,6 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 class Engine(wbtest.Home):
-    def ok(self, *args):
-        r = self.manage(*args, timeout=120)
-        if r.returncode != 0:
-            raise AssertionError('wirebox-manage %s exited %d: %s%s'
-                                 % (' '.join(args), r.returncode, r.stdout,
-                                    r.stderr))
-        return r.stdout
-
     def host_only_vm(self, name, ifname):
         self.ok('createvm', '--name', name, '--register')
         self.ok('modifyvm', name, '--nic1', 'hostonly',
@@ -128,6 +120,10 @@ class Engine(wbtest.Home):
         value = self.ok('guestproperty', 'get', name, IP_PROPERTY)
         assert value.startswith('Value: '), out + value
         return value[len('Value: '):].strip()
+
+    def log(self, name):
+        with open(os.path.join(self.path, 'logs', name + '.log')) as f:
+            return f.read()
 
     def run_guest(self, name, *argv):
         return self.manage('guestcontrol', name, 'run', '--', *argv,
@@ -145,8 +141,9 @@ class RealPeer(unittest.TestCase):
         sh('ip', 'tuntap', 'add', 'dev', 'vboxnet0', 'mode', 'tap')
         sh('ip', 'addr', 'add', '192.168.56.1/24', 'dev', 'vboxnet0')
         sh('ip', 'link', 'set', 'vboxnet0', 'up')
-        cls.engine = Engine(extra_env={'WIREBOX_HOSTONLY_TAP': '1'})
+        cls.engine = None
         try:
+            cls.engine = Engine(extra_env={'WIREBOX_HOSTONLY_TAP': '1'})
             cls.engine.ok('hostonlyif', 'create')
             for name in ('Peer1', 'Peer2'):
                 cls.engine.host_only_vm(name, 'vboxnet0')
@@ -158,12 +155,15 @@ class RealPeer(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.engine.close()
+        if cls.engine is not None:
+            cls.engine.close()
         sh('ip', 'link', 'del', 'vboxnet0', check=False)
         sh('ip', 'link', 'del', 'vboxnet1', check=False)
 
     def test_leases(self):
         self.assertEqual(self.ips, ['192.168.56.101', '192.168.56.102'])
+        self.assertIn("attached to host-only interface 'vboxnet0' (the host "
+                      "through TAP device vboxnet0)", self.engine.log('Peer1'))
 
     @unittest.skipUnless(tool('ping'), 'ping (iputils-ping) not installed')
     def test_kernel_pings_guest(self):
@@ -290,6 +290,8 @@ class NoPermission(unittest.TestCase):
             engine.ok('startvm', 'Alone', '--type', 'headless')
             self.assertEqual(engine.wait_ip('Alone'), '192.168.59.101')
             self.assertFalse(device_exists('vboxnet3'))
+            self.assertIn("attached to host-only interface 'vboxnet3'\n",
+                          engine.log('Alone'))
             r = engine.run_guest('Alone', 'ping', '-c', '2', '-i', '0.2',
                                  '192.168.59.1')
             self.assertEqual(r.returncode, 0, r.stdout + r.stderr)

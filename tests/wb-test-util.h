@@ -49,6 +49,8 @@ void      wb_test_assert_rules_equal     (GPtrArray           *a,
                                           GPtrArray           *b);
 void      wb_test_assert_adapters_equal  (const WbAdapter     *a,
                                           const WbAdapter     *b);
+void      wb_test_assert_services_equal  (GArray              *a,
+                                          GArray              *b);
 void      wb_test_assert_vms_equal       (const WbVm          *a,
                                           const WbVm          *b);
 void      wb_test_assert_nat_networks_equal (const WbNatNetwork *a,

@@ -61,22 +61,11 @@ static void load_fields (WbHostNetworkManager *self);
 
 /* --- looking things up ------------------------------------------------------ */
 
-static const char *
-info_string (GVariant   *info,
-             const char *key)
-{
-  const char *value = NULL;
-
-  if (info == NULL || !g_variant_lookup (info, key, "&s", &value))
-    return "";
-  return value;
-}
-
 /* "HostInterfaceNetworking-vboxnet0", the name its DHCP server goes by. */
 static char *
 network_name_of (WbDBusHostOnlyIf *hif)
 {
-  const char *name = info_string (wb_dbus_host_only_if_get_info (hif), "network-name");
+  const char *name = wb_ui_info_string (wb_dbus_host_only_if_get_info (hif), "network-name");
 
   if (*name != '\0')
     return g_strdup (name);
@@ -111,8 +100,8 @@ static char *
 ipv4_text_cb (GtkListItem *item,
               GVariant    *info)
 {
-  const char *ip = info_string (info, "ip");
-  const char *netmask = info_string (info, "netmask");
+  const char *ip = wb_ui_info_string (info, "ip");
+  const char *netmask = wb_ui_info_string (info, "netmask");
 
   if (*ip == '\0')
     return g_strdup ("");
@@ -332,17 +321,17 @@ load_fields (WbHostNetworkManager *self)
   gboolean enabled = FALSE;
 
   self->loading = TRUE;
-  set_row_text (self->ipv4_row, info_string (info, "ip"));
-  set_row_text (self->mask_row, info_string (info, "netmask"));
+  set_row_text (self->ipv4_row, wb_ui_info_string (info, "ip"));
+  set_row_text (self->mask_row, wb_ui_info_string (info, "netmask"));
   set_row_text (self->ipv6_row, "");
   set_row_text (self->ipv6_prefix_row, "");
   if (dhcp != NULL)
     g_variant_lookup (dhcp, "enabled", "b", &enabled);
   gtk_switch_set_active (self->dhcp_switch, enabled);
-  set_row_text (self->server_row, info_string (dhcp, "server-ip"));
-  set_row_text (self->server_mask_row, info_string (dhcp, "netmask"));
-  set_row_text (self->lower_row, info_string (dhcp, "lower-ip"));
-  set_row_text (self->upper_row, info_string (dhcp, "upper-ip"));
+  set_row_text (self->server_row, wb_ui_info_string (dhcp, "server-ip"));
+  set_row_text (self->server_mask_row, wb_ui_info_string (dhcp, "netmask"));
+  set_row_text (self->lower_row, wb_ui_info_string (dhcp, "lower-ip"));
+  set_row_text (self->upper_row, wb_ui_info_string (dhcp, "upper-ip"));
   self->adapter_dirty = FALSE;
   self->dhcp_dirty = FALSE;
   self->loading = FALSE;
@@ -524,18 +513,6 @@ on_create_clicked_cb (WbHostNetworkManager *self)
 }
 
 static void
-on_removed_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  g_autoptr(WbHostNetworkManager) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!wb_dbus_engine_call_remove_host_only_if_finish (WB_DBUS_ENGINE (source), result, &error))
-    wb_ui_toast_error (self->toast_overlay, error);
-}
-
-static void
 on_remove_response_cb (AdwMessageDialog     *dialog,
                        const char           *response,
                        WbHostNetworkManager *self)
@@ -543,8 +520,9 @@ on_remove_response_cb (AdwMessageDialog     *dialog,
   const char *name = g_object_get_data (G_OBJECT (dialog), "name");
 
   if (g_strcmp0 (response, "remove") == 0)
-    wb_dbus_engine_call_remove_host_only_if (self->engine, name, self->cancellable, on_removed_cb,
-                                             g_object_ref (self));
+    wb_dbus_engine_call_remove_host_only_if (self->engine, name, self->cancellable,
+                                             wb_ui_toast_reply_cb,
+                                             g_object_ref (self->toast_overlay));
 }
 
 static void

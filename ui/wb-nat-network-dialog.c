@@ -30,29 +30,6 @@ struct _WbNatNetworkDialog
 
 G_DEFINE_FINAL_TYPE (WbNatNetworkDialog, wb_nat_network_dialog, ADW_TYPE_WINDOW)
 
-static gboolean
-info_boolean (GVariant   *info,
-              const char *key,
-              gboolean    fallback)
-{
-  gboolean value = fallback;
-
-  if (info != NULL)
-    g_variant_lookup (info, key, "b", &value);
-  return value;
-}
-
-static const char *
-info_string (GVariant   *info,
-             const char *key)
-{
-  const char *value = NULL;
-
-  if (info == NULL || !g_variant_lookup (info, key, "&s", &value))
-    return "";
-  return value;
-}
-
 static const char *
 row_text (AdwEntryRow *row)
 {
@@ -170,17 +147,17 @@ on_ok_clicked_cb (WbNatNetworkDialog *self)
       gboolean changed = FALSE;
 
       /* Only what changed, so that OK on an untouched network is a no-op. */
-      if (g_strcmp0 (cidr, info_string (info, "network")) != 0)
+      if (g_strcmp0 (cidr, wb_ui_info_string (info, "network")) != 0)
         {
           g_variant_builder_add (&options, "(ss)", "network", cidr);
           changed = TRUE;
         }
-      if (dhcp != info_boolean (info, "dhcp", TRUE))
+      if (dhcp != wb_ui_info_boolean (info, "dhcp", TRUE))
         {
           g_variant_builder_add (&options, "(ss)", "dhcp", dhcp ? "on" : "off");
           changed = TRUE;
         }
-      if (ipv6 != info_boolean (info, "ipv6", FALSE))
+      if (ipv6 != wb_ui_info_boolean (info, "ipv6", FALSE))
         {
           g_variant_builder_add (&options, "(ss)", "ipv6", ipv6 ? "on" : "off");
           changed = TRUE;
@@ -289,9 +266,9 @@ wb_nat_network_dialog_new (GtkWindow        *parent,
       gtk_editable_set_editable (GTK_EDITABLE (self->name_row), FALSE);
       gtk_widget_set_tooltip_text (GTK_WIDGET (self->name_row),
                                    _("The name cannot be changed once the network exists"));
-      gtk_editable_set_text (GTK_EDITABLE (self->cidr_row), info_string (info, "network"));
-      gtk_switch_set_active (self->dhcp_switch, info_boolean (info, "dhcp", TRUE));
-      gtk_switch_set_active (self->ipv6_switch, info_boolean (info, "ipv6", FALSE));
+      gtk_editable_set_text (GTK_EDITABLE (self->cidr_row), wb_ui_info_string (info, "network"));
+      gtk_switch_set_active (self->dhcp_switch, wb_ui_info_boolean (info, "dhcp", TRUE));
+      gtk_switch_set_active (self->ipv6_switch, wb_ui_info_boolean (info, "ipv6", FALSE));
       g_signal_connect_object (network, "notify::info", G_CALLBACK (update_rules_subtitle),
                                self, G_CONNECT_SWAPPED);
     }

@@ -506,16 +506,18 @@ finish_save (WbPortForwardingEditor *self,
     gtk_window_destroy (GTK_WINDOW (self));
 }
 
+/* Vm.Modify or NatNetwork.Modify: an empty reply. */
 static void
-on_vm_modified_cb (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
+on_modified_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
 {
   g_autoptr(WbPortForwardingEditor) self = user_data;
+  g_autoptr(GVariant) reply = NULL;
   g_autoptr(GError) error = NULL;
-  gboolean ok = wb_dbus_vm_call_modify_finish (WB_DBUS_VM (source), result, &error);
 
-  finish_save (self, ok, error);
+  reply = g_dbus_proxy_call_finish (G_DBUS_PROXY (source), result, &error);
+  finish_save (self, reply != NULL, error);
 }
 
 static void
@@ -526,18 +528,6 @@ on_vm_controlled_cb (GObject      *source,
   g_autoptr(WbPortForwardingEditor) self = user_data;
   g_autoptr(GError) error = NULL;
   gboolean ok = wb_vm_control_finish (result, &error);
-
-  finish_save (self, ok, error);
-}
-
-static void
-on_network_modified_cb (GObject      *source,
-                        GAsyncResult *result,
-                        gpointer      user_data)
-{
-  g_autoptr(WbPortForwardingEditor) self = user_data;
-  g_autoptr(GError) error = NULL;
-  gboolean ok = wb_dbus_nat_network_call_modify_finish (WB_DBUS_NAT_NETWORK (source), result, &error);
 
   finish_save (self, ok, error);
 }
@@ -580,7 +570,7 @@ on_ok_clicked_cb (WbPortForwardingEditor *self)
       for (guint i = 0; i < adds->len; i++)
         g_variant_builder_add (&options, "(ss)", "portforward4", adds->pdata[i]);
       wb_dbus_nat_network_call_modify (self->network, g_variant_builder_end (&options),
-                                       self->cancellable, on_network_modified_cb,
+                                       self->cancellable, on_modified_cb,
                                        g_object_ref (self));
     }
   else if (running)
@@ -614,7 +604,7 @@ on_ok_clicked_cb (WbPortForwardingEditor *self)
       for (guint i = 0; i < adds->len; i++)
         g_variant_builder_add (&changes, "(sus)", "natpf", self->slot, adds->pdata[i]);
       wb_dbus_vm_call_modify (self->vm, g_variant_builder_end (&changes),
-                              self->cancellable, on_vm_modified_cb, g_object_ref (self));
+                              self->cancellable, on_modified_cb, g_object_ref (self));
     }
 }
 

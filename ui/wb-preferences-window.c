@@ -32,30 +32,6 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static void
-toast_error (WbPreferencesWindow *self,
-             const GError        *error)
-{
-  g_autofree char *message = NULL;
-  g_autofree char *markup = NULL;
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  message = wb_ui_error_message (error);
-  markup = g_markup_escape_text (message, -1);
-  adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (markup));
-}
-
-static gboolean
-info_enabled (GVariant *info)
-{
-  gboolean enabled = FALSE;
-
-  if (info != NULL)
-    g_variant_lookup (info, "enabled", "b", &enabled);
-  return enabled;
-}
-
 static gboolean
 info_to_subtitle (GBinding     *binding,
                   const GValue *from,
@@ -63,14 +39,9 @@ info_to_subtitle (GBinding     *binding,
                   gpointer      user_data)
 {
   GVariant *info = g_value_get_variant (from);
-  const char *network = "";
-  gboolean dhcp = FALSE;
+  const char *network = wb_ui_info_string (info, "network");
+  gboolean dhcp = wb_ui_info_boolean (info, "dhcp", FALSE);
 
-  if (info != NULL)
-    {
-      g_variant_lookup (info, "network", "&s", &network);
-      g_variant_lookup (info, "dhcp", "b", &dhcp);
-    }
   /* Translators: a NAT network's row, "192.168.22.0/24 · DHCP" */
   g_value_take_string (to, dhcp ? g_strdup_printf (_("%s · DHCP"), network) : g_strdup (network));
   return TRUE;
@@ -82,7 +53,7 @@ info_to_enabled (GBinding     *binding,
                  GValue       *to,
                  gpointer      user_data)
 {
-  g_value_set_boolean (to, info_enabled (g_value_get_variant (from)));
+  g_value_set_boolean (to, wb_ui_info_boolean (g_value_get_variant (from), "enabled", FALSE));
   return TRUE;
 }
 
@@ -105,9 +76,11 @@ on_enable_done_cb (GObject      *source,
 
   if (!wb_dbus_engine_call_modify_nat_network_finish (WB_DBUS_ENGINE (source), result, &error))
     {
-      toast_error (call->window, error);
+      GVariant *info = wb_dbus_nat_network_get_info (call->network);
+
+      wb_ui_toast_error (call->window, error);
       /* Show what the engine holds. */
-      gtk_switch_set_active (call->toggle, info_enabled (wb_dbus_nat_network_get_info (call->network)));
+      gtk_switch_set_active (call->toggle, wb_ui_info_boolean (info, "enabled", FALSE));
     }
   g_object_unref (call->window);
   g_object_unref (call->toggle);
@@ -126,7 +99,7 @@ on_enable_toggled_cb (GtkSwitch           *toggle,
   SwitchCall *call;
 
   /* The binding from the engine's state also lands here. */
-  if (active == info_enabled (wb_dbus_nat_network_get_info (network)))
+  if (active == wb_ui_info_boolean (wb_dbus_nat_network_get_info (network), "enabled", FALSE))
     return;
 
   g_variant_builder_init (&options, G_VARIANT_TYPE ("a(ss)"));
@@ -151,18 +124,6 @@ on_edit_clicked_cb (GtkButton           *button,
 }
 
 static void
-on_removed_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  g_autoptr(WbPreferencesWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!wb_dbus_engine_call_remove_nat_network_finish (WB_DBUS_ENGINE (source), result, &error))
-    toast_error (self, error);
-}
-
-static void
 on_remove_response_cb (AdwMessageDialog    *dialog,
                        const char          *response,
                        WbPreferencesWindow *self)
@@ -170,8 +131,8 @@ on_remove_response_cb (AdwMessageDialog    *dialog,
   const char *name = g_object_get_data (G_OBJECT (dialog), "name");
 
   if (g_strcmp0 (response, "remove") == 0)
-    wb_dbus_engine_call_remove_nat_network (self->engine, name, self->cancellable, on_removed_cb,
-                                            g_object_ref (self));
+    wb_dbus_engine_call_remove_nat_network (self->engine, name, self->cancellable,
+                                            wb_ui_toast_reply_cb, g_object_ref (self));
 }
 
 static void

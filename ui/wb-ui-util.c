@@ -233,6 +233,29 @@ wb_ui_store_append_named (GListStore *store,
     g_signal_connect_object (proxy, "notify::name", G_CALLBACK (on_proxy_named_cb), store, 0);
 }
 
+const char *
+wb_ui_info_string (GVariant   *info,
+                   const char *key)
+{
+  const char *value = NULL;
+
+  if (info == NULL || !g_variant_lookup (info, key, "&s", &value))
+    return "";
+  return value;
+}
+
+gboolean
+wb_ui_info_boolean (GVariant   *info,
+                    const char *key,
+                    gboolean    fallback)
+{
+  gboolean value = fallback;
+
+  if (info != NULL)
+    g_variant_lookup (info, key, "b", &value);
+  return value;
+}
+
 gboolean
 wb_ui_mark_valid (GtkWidget *widget,
                   gboolean   valid)
@@ -254,12 +277,14 @@ wb_ui_error_message (const GError *error)
 }
 
 void
-wb_ui_toast_error (AdwToastOverlay *overlay,
-                   const GError    *error)
+wb_ui_toast_error (gpointer      target,
+                   const GError *error)
 {
   g_autofree char *message = NULL;
   g_autofree char *markup = NULL;
   AdwToast *toast;
+
+  g_return_if_fail (ADW_IS_TOAST_OVERLAY (target) || ADW_IS_PREFERENCES_WINDOW (target));
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
@@ -269,5 +294,22 @@ wb_ui_toast_error (AdwToastOverlay *overlay,
   markup = g_markup_escape_text (message, -1);
   toast = adw_toast_new (markup);
   adw_toast_set_timeout (toast, 5);
-  adw_toast_overlay_add_toast (overlay, toast);
+  if (ADW_IS_PREFERENCES_WINDOW (target))
+    adw_preferences_window_add_toast (target, toast);
+  else
+    adw_toast_overlay_add_toast (target, toast);
+}
+
+void
+wb_ui_toast_reply_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(GObject) target = user_data;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  reply = g_dbus_proxy_call_finish (G_DBUS_PROXY (source), result, &error);
+  if (reply == NULL)
+    wb_ui_toast_error (target, error);
 }

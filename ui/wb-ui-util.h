@@ -39,6 +39,14 @@ guint       wb_ui_netmask_prefix        (const char   *netmask);
 void        wb_ui_store_append_named    (GListStore   *store,
                                          gpointer      proxy);
 
+/* @key of an engine info dictionary (a{sv}, may be NULL): "" or
+ * @fallback when it is missing. */
+const char *wb_ui_info_string           (GVariant     *info,
+                                         const char   *key);
+gboolean    wb_ui_info_boolean          (GVariant     *info,
+                                         const char   *key,
+                                         gboolean      fallback);
+
 /* Adds or removes the "error" style class; returns @valid. */
 gboolean    wb_ui_mark_valid            (GtkWidget    *widget,
                                          gboolean      valid);
@@ -46,8 +54,15 @@ gboolean    wb_ui_mark_valid            (GtkWidget    *widget,
 /* The message of an engine error as the user should read it: without the
  * "GDBus.Error:..." prefix of an unregistered remote error. */
 char       *wb_ui_error_message         (const GError *error);
-/* Shows @error in a toast, unless it is a cancellation. */
-void        wb_ui_toast_error           (AdwToastOverlay *overlay,
-                                         const GError    *error);
+/* Shows @error in a toast on @target (an AdwToastOverlay or an
+ * AdwPreferencesWindow), unless it is a cancellation. */
+void        wb_ui_toast_error           (gpointer      target,
+                                         const GError *error);
+/* The end of a D-Bus call whose reply only reports failure: shows the
+ * error as wb_ui_toast_error() does. @user_data is a reference on the
+ * target, which this drops. */
+void        wb_ui_toast_reply_cb        (GObject      *source,
+                                         GAsyncResult *result,
+                                         gpointer      user_data);
 
 G_END_DECLS

@@ -202,83 +202,61 @@ choices_failed (WbVmSettingsDialog *self,
   return TRUE;
 }
 
-static void
-on_nat_networks_listed_cb (GObject      *source,
-                           GAsyncResult *result,
-                           gpointer      user_data)
+/* The attachment whose choices a List* call fills in. */
+typedef struct
 {
-  g_autoptr(WbVmSettingsDialog) self = user_data;
-  g_autoptr(GVariant) networks = NULL;
-  g_autoptr(GError) error = NULL;
-  g_auto(GStrv) names = NULL;
+  WbVmSettingsDialog *dialog;
+  const char         *attachment;
+} ChoicesCall;
 
-  wb_dbus_engine_call_list_nat_networks_finish (WB_DBUS_ENGINE (source), &networks, result, &error);
-  if (choices_failed (self, error))
-    return;
-  names = dictionary_names (networks);
-  set_choices (self, "natnetwork", (const char * const *) names);
+static ChoicesCall *
+choices_call_new (WbVmSettingsDialog *self,
+                  const char         *attachment)
+{
+  ChoicesCall *call = g_new0 (ChoicesCall, 1);
+
+  call->dialog = g_object_ref (self);
+  call->attachment = attachment;
+  return call;
 }
 
+/* A list of names (as) or of dictionaries with a "name" (aa{sv}). */
 static void
-on_bridged_ifs_listed_cb (GObject      *source,
-                          GAsyncResult *result,
-                          gpointer      user_data)
+on_choices_listed_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
 {
-  g_autoptr(WbVmSettingsDialog) self = user_data;
-  g_autoptr(GVariant) interfaces = NULL;
+  ChoicesCall *call = user_data;
+  g_autoptr(WbVmSettingsDialog) self = call->dialog;
+  const char *attachment = call->attachment;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) list = NULL;
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) names = NULL;
 
-  wb_dbus_engine_call_list_bridged_ifs_finish (WB_DBUS_ENGINE (source), &interfaces, result, &error);
+  g_free (call);
+  reply = g_dbus_proxy_call_finish (G_DBUS_PROXY (source), result, &error);
   if (choices_failed (self, error))
     return;
-  names = dictionary_names (interfaces);
-  set_choices (self, "bridged", (const char * const *) names);
-}
-
-static void
-on_host_only_ifs_listed_cb (GObject      *source,
-                            GAsyncResult *result,
-                            gpointer      user_data)
-{
-  g_autoptr(WbVmSettingsDialog) self = user_data;
-  g_autoptr(GVariant) interfaces = NULL;
-  g_autoptr(GError) error = NULL;
-  g_auto(GStrv) names = NULL;
-
-  wb_dbus_engine_call_list_host_only_ifs_finish (WB_DBUS_ENGINE (source), &interfaces, result, &error);
-  if (choices_failed (self, error))
-    return;
-  names = dictionary_names (interfaces);
-  set_choices (self, "hostonly", (const char * const *) names);
-}
-
-static void
-on_int_nets_listed_cb (GObject      *source,
-                       GAsyncResult *result,
-                       gpointer      user_data)
-{
-  g_autoptr(WbVmSettingsDialog) self = user_data;
-  g_auto(GStrv) names = NULL;
-  g_autoptr(GError) error = NULL;
-
-  wb_dbus_engine_call_list_int_nets_finish (WB_DBUS_ENGINE (source), &names, result, &error);
-  if (choices_failed (self, error))
-    return;
-  set_choices (self, "intnet", (const char * const *) names);
+  list = g_variant_get_child_value (reply, 0);
+  if (g_variant_is_of_type (list, G_VARIANT_TYPE_STRING_ARRAY))
+    names = g_variant_dup_strv (list, NULL);
+  else
+    names = dictionary_names (list);
+  set_choices (self, attachment, (const char * const *) names);
 }
 
 static void
 list_choices (WbVmSettingsDialog *self)
 {
-  wb_dbus_engine_call_list_nat_networks (self->engine, self->cancellable,
-                                         on_nat_networks_listed_cb, g_object_ref (self));
-  wb_dbus_engine_call_list_bridged_ifs (self->engine, self->cancellable,
-                                        on_bridged_ifs_listed_cb, g_object_ref (self));
-  wb_dbus_engine_call_list_host_only_ifs (self->engine, self->cancellable,
-                                          on_host_only_ifs_listed_cb, g_object_ref (self));
-  wb_dbus_engine_call_list_int_nets (self->engine, self->cancellable,
-                                     on_int_nets_listed_cb, g_object_ref (self));
+  wb_dbus_engine_call_list_nat_networks (self->engine, self->cancellable, on_choices_listed_cb,
+                                         choices_call_new (self, "natnetwork"));
+  wb_dbus_engine_call_list_bridged_ifs (self->engine, self->cancellable, on_choices_listed_cb,
+                                        choices_call_new (self, "bridged"));
+  wb_dbus_engine_call_list_host_only_ifs (self->engine, self->cancellable, on_choices_listed_cb,
+                                          choices_call_new (self, "hostonly"));
+  wb_dbus_engine_call_list_int_nets (self->engine, self->cancellable, on_choices_listed_cb,
+                                     choices_call_new (self, "intnet"));
 }
 
 /* --- applying --------------------------------------------------------------- */

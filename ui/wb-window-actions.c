@@ -10,21 +10,6 @@
 #include "wb-ui-util.h"
 #include "wb-vm-settings-dialog.h"
 
-/* A reply that only reports failure, shown as a toast on the window. */
-static void
-on_call_done_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(WbWindow) self = user_data;
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GError) error = NULL;
-
-  reply = g_dbus_proxy_call_finish (G_DBUS_PROXY (source), result, &error);
-  if (reply == NULL)
-    wb_ui_toast_error (self->toast_overlay, error);
-}
-
 void
 _wb_window_update_actions (WbWindow *self)
 {
@@ -56,7 +41,8 @@ start_vm_action (GtkWidget  *widget,
   if (self->selected_vm == NULL)
     return;
   wb_dbus_engine_call_start_vm (self->engine, wb_dbus_vm_get_uuid (self->selected_vm), "gui",
-                                self->cancellable, on_call_done_cb, g_object_ref (self));
+                                self->cancellable, wb_ui_toast_reply_cb,
+                                g_object_ref (self->toast_overlay));
 }
 
 static void
@@ -71,7 +57,7 @@ stop_vm_action (GtkWidget  *widget,
     return;
   wb_dbus_engine_call_control_vm (self->engine, wb_dbus_vm_get_uuid (self->selected_vm),
                                   "poweroff", 0, no_args, self->cancellable,
-                                  on_call_done_cb, g_object_ref (self));
+                                  wb_ui_toast_reply_cb, g_object_ref (self->toast_overlay));
 }
 
 static void
@@ -157,7 +143,7 @@ on_delete_response_cb (AdwMessageDialog *dialog,
   if (g_strcmp0 (response, "delete") != 0)
     return;
   wb_dbus_engine_call_delete_vm (self->engine, uuid, FALSE, self->cancellable,
-                                 on_call_done_cb, g_object_ref (self));
+                                 wb_ui_toast_reply_cb, g_object_ref (self->toast_overlay));
 }
 
 static void

@@ -314,6 +314,9 @@ on_manager_ready_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   GDBusObjectManager *manager = wb_dbus_object_manager_client_new_finish (result, &error);
   g_autolist(GDBusObject) objects = NULL;
+  g_autoptr(GPtrArray) named = NULL;
+
+  g_printerr ("TRACE %s %.1f\n", "manager-ready", g_get_monotonic_time () / 1000.0);
 
   if (manager == NULL)
     {
@@ -329,17 +332,32 @@ on_manager_ready_cb (GObject      *source,
   g_signal_connect_object (manager, "interface-proxy-properties-changed",
                            G_CALLBACK (on_vm_properties_changed_cb), self, G_CONNECT_SWAPPED);
 
+  /* All at once: one items-changed, so the list sorts once and selects
+   * its first VM instead of following 1,000 single inserts. */
   objects = g_dbus_object_manager_get_objects (manager);
+  named = g_ptr_array_new ();
   for (GList *l = objects; l != NULL; l = l->next)
-    add_object (self, l->data);
+    {
+      WbDBusVm *vm = wb_dbus_object_peek_vm (WB_DBUS_OBJECT (l->data));
+      const char *name = vm != NULL ? wb_dbus_vm_get_name (vm) : NULL;
+
+      if (name != NULL && *name != '\0')
+        g_ptr_array_add (named, vm);
+      else
+        add_object (self, l->data);
+    }
+  g_list_store_splice (self->vms, g_list_model_get_n_items (G_LIST_MODEL (self->vms)), 0,
+                       named->pdata, named->len);
 
   if (self->load_lab_if_empty &&
       g_list_model_get_n_items (G_LIST_MODEL (self->vms)) == 0 &&
       !manager_has_networks (self))
     _wb_window_load_example_lab (self, FALSE);
 
+  g_printerr ("TRACE added %.1f n=%u\n", g_get_monotonic_time () / 1000.0, g_list_model_get_n_items (G_LIST_MODEL (self->vms)));
   _wb_window_update_page (self);
   _wb_window_update_actions (self);
+  g_printerr ("TRACE page %.1f\n", g_get_monotonic_time () / 1000.0);
 }
 
 static void
@@ -356,6 +374,7 @@ on_subscribed_cb (GObject      *source,
       return;
     }
 
+  g_printerr ("TRACE subscribed %.1f\n", g_get_monotonic_time () / 1000.0);
   wb_dbus_object_manager_client_new (self->connection,
                                      G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_NONE,
                                      NULL, WB_ENGINE_OBJECT_PATH,
@@ -378,6 +397,8 @@ on_engine_proxy_ready_cb (GObject      *source,
       return;
     }
   wb_vm_details_set_engine (self->details, self->engine);
+  g_printerr ("TRACE %s %.1f\n", "engine-proxy", g_get_monotonic_time () / 1000.0);
+
   wb_dbus_engine_call_subscribe (self->engine, self->cancellable, on_subscribed_cb,
                                  g_object_ref (self));
 }
@@ -412,6 +433,8 @@ wb_window_constructed (GObject *object)
   WbWindow *self = WB_WINDOW (object);
 
   G_OBJECT_CLASS (wb_window_parent_class)->constructed (object);
+
+  g_printerr ("TRACE %s %.1f\n", "constructed", g_get_monotonic_time () / 1000.0);
 
   wb_dbus_engine_proxy_new (self->connection, G_DBUS_PROXY_FLAGS_NONE, NULL,
                             WB_ENGINE_OBJECT_PATH, self->cancellable,

@@ -801,20 +801,6 @@ client_new (const ClientClass *klass,
 }
 
 static gboolean
-parse_ipv4 (const char *text,
-            guint32    *address)
-{
-  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (text);
-  const guint8 *bytes;
-
-  if (inet == NULL || g_inet_address_get_family (inet) != G_SOCKET_FAMILY_IPV4)
-    return FALSE;
-  bytes = g_inet_address_to_bytes (inet);
-  *address = wb_get_be32 (bytes);
-  return TRUE;
-}
-
-static gboolean
 parse_port (const char *text,
             gsize       len,
             guint16    *port)
@@ -840,6 +826,18 @@ run_usage (GTask      *task,
            const char *usage)
 {
   _wb_guest_run_return (task, 2, g_string_new (usage));
+}
+
+/* Nothing (or not enough) came within the class's wait. */
+static void
+client_return_timeout (Client     *client,
+                       const char *what)
+{
+  char address[16];
+
+  wb_ipv4_format (client->address, address);
+  client_return_printf (client, 1, "%s: %s port %u: no %s within %u s\n", client->klass->name,
+                        address, client->port, what, client->klass->wait_ms / 1000);
 }
 
 /* --- the tcp command ------------------------------------------------------------------ */
@@ -882,16 +880,12 @@ tcp_received (Client       *client,
 static void
 tcp_timed_out (Client *client)
 {
-  char address[16];
-
   if (client->buf->len > 0)
     {
       tcp_print_line (client);
       return;
     }
-  wb_ipv4_format (client->address, address);
-  client_return_printf (client, 1, "tcp: %s port %u: no data within %u s\n",
-                        address, client->port, TCP_LINE_WAIT_MS / 1000);
+  client_return_timeout (client, "data");
 }
 
 static const ClientClass tcp_client_class = {
@@ -917,7 +911,7 @@ _wb_guest_apps_run_tcp (WbGuest            *guest,
       run_usage (task, "usage: tcp HOST PORT\n");
       return;
     }
-  if (!parse_ipv4 (argv[1], &address))
+  if (!_wb_guest_parse_ipv4 (argv[1], &address))
     {
       run_usage (task, "tcp: HOST is an IPv4 address (A.B.C.D)\n");
       return;
@@ -1172,11 +1166,7 @@ http_received (Client       *client,
 static void
 http_timed_out (Client *client)
 {
-  char address[16];
-
-  wb_ipv4_format (client->address, address);
-  client_return_printf (client, 1, "http: %s port %u: no complete response within %u s\n",
-                        address, client->port, HTTP_RESPONSE_MS / 1000);
+  client_return_timeout (client, "complete response");
 }
 
 static const ClientClass http_client_class = {
@@ -1205,7 +1195,7 @@ parse_url (const char  *url,
   p = url + 7;
   host_end = p + strcspn (p, ":/?#");
   host_text = g_strndup (p, (gsize) (host_end - p));
-  if (!parse_ipv4 (host_text, address))
+  if (!_wb_guest_parse_ipv4 (host_text, address))
     return FALSE;
   *port = 80;
   path_start = host_end;

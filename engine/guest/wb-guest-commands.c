@@ -67,32 +67,15 @@ run_return_printf (GTask      *task,
   _wb_guest_run_return (task, exit_status, output);
 }
 
-/* A dotted quad and nothing else (the guest has no resolver). */
-static gboolean
-parse_ipv4 (const char *text,
-            guint32    *address)
+gboolean
+_wb_guest_parse_ipv4 (const char *text,
+                      guint32    *address)
 {
-  guint32 value = 0;
+  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (text);
 
-  for (guint part = 0; part < 4; part++)
-    {
-      guint octet = 0;
-      guint digits = 0;
-
-      while (g_ascii_isdigit (*text) && digits < 4)
-        {
-          octet = octet * 10 + (guint) (*text++ - '0');
-          digits++;
-        }
-      if (digits == 0 || digits > 3 || octet > 255)
-        return FALSE;
-      value = value << 8 | octet;
-      if (part < 3 && *text++ != '.')
-        return FALSE;
-    }
-  if (*text != '\0')
+  if (inet == NULL || g_inet_address_get_family (inet) != G_SOCKET_FAMILY_IPV4)
     return FALSE;
-  *address = value;
+  *address = wb_get_be32 (g_inet_address_to_bytes (inet));
   return TRUE;
 }
 
@@ -496,7 +479,7 @@ run_ping (WbGuest            *guest,
       run_return_printf (task, 1, "ping: usage error: Destination address required\n");
       return;
     }
-  if (!parse_ipv4 (host, &ping->dst))
+  if (!_wb_guest_parse_ipv4 (host, &ping->dst))
     {
       run_return_printf (task, 2, "ping: %s: Name or service not known\n", host);
       return;

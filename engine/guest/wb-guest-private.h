@@ -215,5 +215,9 @@ typedef struct
 void          _wb_guest_run_return         (GTask              *task,
                                             int                 exit_status,
                                             GString            *output);
+/* A dotted quad and nothing else, for the commands' arguments (the guest
+ * has no resolver). */
+gboolean      _wb_guest_parse_ipv4         (const char         *text,
+                                            guint32            *address);
 
 G_END_DECLS
