@@ -316,8 +316,6 @@ on_manager_ready_cb (GObject      *source,
   g_autolist(GDBusObject) objects = NULL;
   g_autoptr(GPtrArray) named = NULL;
 
-  g_printerr ("TRACE %s %.1f\n", "manager-ready", g_get_monotonic_time () / 1000.0);
-
   if (manager == NULL)
     {
       wb_ui_toast_error (self->toast_overlay, error);
@@ -354,10 +352,8 @@ on_manager_ready_cb (GObject      *source,
       !manager_has_networks (self))
     _wb_window_load_example_lab (self, FALSE);
 
-  g_printerr ("TRACE added %.1f n=%u\n", g_get_monotonic_time () / 1000.0, g_list_model_get_n_items (G_LIST_MODEL (self->vms)));
   _wb_window_update_page (self);
   _wb_window_update_actions (self);
-  g_printerr ("TRACE page %.1f\n", g_get_monotonic_time () / 1000.0);
 }
 
 static void
@@ -374,7 +370,6 @@ on_subscribed_cb (GObject      *source,
       return;
     }
 
-  g_printerr ("TRACE subscribed %.1f\n", g_get_monotonic_time () / 1000.0);
   wb_dbus_object_manager_client_new (self->connection,
                                      G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_NONE,
                                      NULL, WB_ENGINE_OBJECT_PATH,
@@ -397,8 +392,6 @@ on_engine_proxy_ready_cb (GObject      *source,
       return;
     }
   wb_vm_details_set_engine (self->details, self->engine);
-  g_printerr ("TRACE %s %.1f\n", "engine-proxy", g_get_monotonic_time () / 1000.0);
-
   wb_dbus_engine_call_subscribe (self->engine, self->cancellable, on_subscribed_cb,
                                  g_object_ref (self));
 }
@@ -433,8 +426,6 @@ wb_window_constructed (GObject *object)
   WbWindow *self = WB_WINDOW (object);
 
   G_OBJECT_CLASS (wb_window_parent_class)->constructed (object);
-
-  g_printerr ("TRACE %s %.1f\n", "constructed", g_get_monotonic_time () / 1000.0);
 
   wb_dbus_engine_proxy_new (self->connection, G_DBUS_PROXY_FLAGS_NONE, NULL,
                             WB_ENGINE_OBJECT_PATH, self->cancellable,

@@ -34,8 +34,6 @@
 static const char *const modes[] = { "nat", "intnet", "hostonly", "natnetwork",
                                      "bridged", "intnet", "nat", "null" };
 
-typedef gboolean (*ReadyFunc) (GtkWidget *window);
-
 typedef struct
 {
   gint64        t0_launch;
@@ -92,7 +90,7 @@ find_mapped_label (GtkWidget  *widget,
 {
   if (GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget) &&
       g_strcmp0 (gtk_widget_get_name (widget), name) == 0 &&
-      (text == NULL || g_strcmp0 (gtk_label_get_label (GTK_LABEL (widget)), text) == 0))
+      g_strcmp0 (gtk_label_get_label (GTK_LABEL (widget)), text) == 0)
     return widget;
   for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
     {
@@ -118,18 +116,10 @@ list_shown (Bench *bench)
       g_list_model_get_n_items (vms) != bench->n_vms)
     return FALSE;
   first = g_list_model_get_item (vms, 0);
-  return find_mapped_label (list, "vm-name", g_getenv ("BENCH_ANY") ? NULL : wb_dbus_vm_get_name (first)) != NULL;
+  return find_mapped_label (list, "vm-name", wb_dbus_vm_get_name (first)) != NULL;
 }
 
 /* --- children --------------------------------------------------------------- */
-
-static void
-dump (GtkWidget *w, int depth)
-{
-  g_printerr ("%*s%s %s mapped=%d %s\n", depth, "", G_OBJECT_TYPE_NAME (w), gtk_widget_get_name (w), gtk_widget_get_mapped (w), GTK_IS_LABEL (w) ? gtk_label_get_label (GTK_LABEL (w)) : "");
-  for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
-    dump (c, depth + 1);
-}
 
 static gboolean
 on_timeout_cb (gpointer data)
@@ -137,8 +127,6 @@ on_timeout_cb (gpointer data)
   Bench *bench = data;
   GtkWidget *window = bench->window;
 
-  if (g_getenv ("BENCH_DEBUG"))
-    dump (window, 0);
   if (window == NULL || !WB_IS_WINDOW (window))
     g_error ("bench-gui %s: no first frame in 60 s", bench->mode);
   g_error ("bench-gui %s: no frame with the list in 60 s (page %s, %u VMs)", bench->mode,
@@ -243,9 +231,6 @@ on_window_painted_cb (GdkFrameClock *clock,
 {
   double launch_ms = ms_since (bench->t0_launch);
   double main_ms = ms_since (bench->t0_main);
-
-  if (g_getenv ("BENCH_DEBUG"))
-    g_printerr ("TRACE paint %.1f (main %.1f)\n", g_get_monotonic_time () / 1000.0, bench->t0_main / 1000.0);
 
   if (g_str_equal (bench->mode, "baseline") ? FALSE : !list_shown (bench))
     return;
