@@ -35,32 +35,40 @@ properties_to_variant (GPtrArray *props)
   return g_variant_builder_end (&builder);
 }
 
+/* The adapter's entries, added to a dictionary being built. */
+static void
+add_adapter_entries (GVariantBuilder *b,
+                     const WbAdapter *a)
+{
+  ADD (b, "slot", g_variant_new_uint32 (a->slot));
+  ADD (b, "enabled", g_variant_new_boolean (a->enabled));
+  ADD (b, "attachment", g_variant_new_string (wb_attachment_to_key (a->attachment)));
+  ADD (b, "type", g_variant_new_string (wb_nic_type_to_string (a->type)));
+  ADD (b, "mac", g_variant_new_string (a->mac));
+  ADD (b, "cable", g_variant_new_boolean (a->cable_connected));
+  ADD (b, "promisc", g_variant_new_string (wb_promisc_to_string (a->promisc)));
+  ADD (b, "trace", g_variant_new_boolean (a->trace));
+  ADD (b, "trace-file", g_variant_new_string (a->trace_file));
+  ADD (b, "speed", g_variant_new_uint32 (a->speed_kbps));
+  ADD (b, "intnet", g_variant_new_string (a->intnet));
+  ADD (b, "nat-network", g_variant_new_string (a->nat_network));
+  ADD (b, "bridge-adapter", g_variant_new_string (a->bridge_adapter));
+  ADD (b, "hostonly-adapter", g_variant_new_string (a->hostonly_adapter));
+  ADD (b, "generic-driver", g_variant_new_string (a->generic_driver));
+  ADD (b, "generic-properties", properties_to_variant (a->generic_props));
+  ADD (b, "natnet", g_variant_new_string (a->natnet));
+  ADD (b, "nat-localhost-reachable", g_variant_new_boolean (a->nat_localhost_reachable));
+  ADD (b, "nat-mtu", g_variant_new_uint32 (a->nat_mtu));
+  ADD (b, "rules", wb_variant_from_rules (a->nat_rules));
+}
+
 GVariant *
 wb_variant_from_adapter (const WbAdapter *a)
 {
   GVariantBuilder b;
 
   g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
-  ADD (&b, "slot", g_variant_new_uint32 (a->slot));
-  ADD (&b, "enabled", g_variant_new_boolean (a->enabled));
-  ADD (&b, "attachment", g_variant_new_string (wb_attachment_to_key (a->attachment)));
-  ADD (&b, "type", g_variant_new_string (wb_nic_type_to_string (a->type)));
-  ADD (&b, "mac", g_variant_new_string (a->mac));
-  ADD (&b, "cable", g_variant_new_boolean (a->cable_connected));
-  ADD (&b, "promisc", g_variant_new_string (wb_promisc_to_string (a->promisc)));
-  ADD (&b, "trace", g_variant_new_boolean (a->trace));
-  ADD (&b, "trace-file", g_variant_new_string (a->trace_file));
-  ADD (&b, "speed", g_variant_new_uint32 (a->speed_kbps));
-  ADD (&b, "intnet", g_variant_new_string (a->intnet));
-  ADD (&b, "nat-network", g_variant_new_string (a->nat_network));
-  ADD (&b, "bridge-adapter", g_variant_new_string (a->bridge_adapter));
-  ADD (&b, "hostonly-adapter", g_variant_new_string (a->hostonly_adapter));
-  ADD (&b, "generic-driver", g_variant_new_string (a->generic_driver));
-  ADD (&b, "generic-properties", properties_to_variant (a->generic_props));
-  ADD (&b, "natnet", g_variant_new_string (a->natnet));
-  ADD (&b, "nat-localhost-reachable", g_variant_new_boolean (a->nat_localhost_reachable));
-  ADD (&b, "nat-mtu", g_variant_new_uint32 (a->nat_mtu));
-  ADD (&b, "rules", wb_variant_from_rules (a->nat_rules));
+  add_adapter_entries (&b, a);
   return g_variant_builder_end (&b);
 }
 
@@ -69,13 +77,9 @@ static GVariant *
 adapter_with_guest (const WbAdapter       *adapter,
                     const WbGuestIfConfig *guest)
 {
-  g_autoptr(GVariant) base = g_variant_ref_sink (wb_variant_from_adapter (adapter));
   g_autofree char *address = NULL;
   g_autofree char *gateway = NULL;
   GVariantBuilder b;
-  GVariantIter iter;
-  const char *key;
-  GVariant *value;
 
   if (!guest->dhcp)
     {
@@ -86,12 +90,7 @@ adapter_with_guest (const WbAdapter       *adapter,
   gateway = guest->gateway != 0 ? wb_ipv4_to_string (guest->gateway) : g_strdup ("");
 
   g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
-  g_variant_iter_init (&iter, base);
-  while (g_variant_iter_next (&iter, "{&sv}", &key, &value))
-    {
-      ADD (&b, key, value);
-      g_variant_unref (value);
-    }
+  add_adapter_entries (&b, adapter);
   ADD (&b, "guest-dhcp", g_variant_new_boolean (guest->dhcp));
   ADD (&b, "guest-address", g_variant_new_string (address != NULL ? address : ""));
   ADD (&b, "guest-gateway", g_variant_new_string (gateway));
