@@ -120,10 +120,30 @@ require_once (GPtrArray   *pairs,
   return NULL;
 }
 
-/* "ssh:tcp:[]:1022:[192.168.15.5]:22", the NAT network rule form. */
+/* Why the running gateway left rule @name unbound, from @states
+ * (GetNatNetworkStatus' a(sss)); NULL when it is bound or not running. */
+static const char *
+natnet_rule_not_bound (GVariant   *states,
+                       const char *name)
+{
+  GVariantIter iter;
+  const char *rule, *state, *reason;
+
+  if (states == NULL)
+    return NULL;
+  g_variant_iter_init (&iter, states);
+  while (g_variant_iter_next (&iter, "(&s&s&s)", &rule, &state, &reason))
+    if (strcmp (rule, name) == 0 && strcmp (state, "bound") != 0)
+      return reason;
+  return NULL;
+}
+
+/* "ssh:tcp:[]:1022:[192.168.15.5]:22", the NAT network rule form, with
+ * ": not bound: REASON" when the running gateway could not bind it. */
 static void
 append_natnet_rules (GString  *out,
-                     GVariant *network)
+                     GVariant *network,
+                     GVariant *states)
 {
   g_autoptr(GVariant) rules = _wb_manage_lookup_value (network, "rules",
                                                        "a(sssqsq)");
@@ -141,9 +161,16 @@ append_natnet_rules (GString  *out,
       while (g_variant_iter_next (&iter, "(&s&s&sq&sq)", &name, &proto,
                                   &host_ip, &host_port, &guest_ip,
                                   &guest_port))
-        g_string_append_printf (out, "        %s:%s:[%s]:%u:[%s]:%u\n",
-                                name, proto, host_ip, host_port, guest_ip,
-                                guest_port);
+        {
+          const char *reason = natnet_rule_not_bound (states, name);
+
+          g_string_append_printf (out, "        %s:%s:[%s]:%u:[%s]:%u",
+                                  name, proto, host_ip, host_port, guest_ip,
+                                  guest_port);
+          if (reason != NULL)
+            g_string_append_printf (out, ": not bound: %s", reason);
+          g_string_append_c (out, '\n');
+        }
     }
 
   if (loopback != NULL && g_variant_n_children (loopback) > 0)
@@ -155,9 +182,11 @@ append_natnet_rules (GString  *out,
     }
 }
 
+/* @states: the rules' states while the network runs, else NULL. */
 static void
 append_natnet (GString  *out,
                GVariant *network,
+               GVariant *states,
                gboolean  long_format)
 {
   _wb_manage_append_field (out, NATNET_COLUMN, "Name:", "%s",
@@ -178,7 +207,7 @@ append_natnet (GString  *out,
   _wb_manage_append_field (out, NATNET_COLUMN, "IPv6 Default:", "%s",
                            _wb_manage_yes_no (FALSE));
   if (long_format)
-    append_natnet_rules (out, network);
+    append_natnet_rules (out, network, states);
   g_string_append_c (out, '\n');
 }
 
@@ -204,11 +233,20 @@ append_natnets (WbDBusEngine  *engine,
   g_variant_iter_init (&iter, networks);
   while ((network = g_variant_iter_next_value (&iter)) != NULL)
     {
-      if (pattern == NULL ||
-          g_pattern_match_simple (pattern,
-                                  _wb_manage_lookup_string (network, "name")))
+      const char *name = _wb_manage_lookup_string (network, "name");
+      g_autoptr(GVariant) states = NULL;
+      gboolean running = FALSE;
+
+      if (pattern == NULL || g_pattern_match_simple (pattern, name))
         {
-          append_natnet (out, network, long_format);
+          if (long_format
+              && !wb_dbus_engine_call_get_nat_network_status_sync (engine, name, &running,
+                                                                   &states, NULL, error))
+            {
+              g_variant_unref (network);
+              return FALSE;
+            }
+          append_natnet (out, network, running ? states : NULL, long_format);
           (*n_found)++;
         }
       g_variant_unref (network);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "wb-error.h"
+#include "wb-net.h"
 
 /* Longest excerpt of a user's value quoted in an error message. */
 #define DISPLAY_MAX_CHARS  64
@@ -1729,6 +1730,25 @@ wb_adapter_effective_natnet (const WbAdapter *adapter)
   if (*adapter->natnet != '\0')
     return g_strdup (adapter->natnet);
   return g_strdup_printf ("10.0.%u.0/24", adapter->slot + 1);
+}
+
+guint
+wb_adapter_effective_nat_mtu (const WbAdapter *adapter)
+{
+  if (adapter->nat_mtu == 0 || !wb_nic_type_carries_jumbo (adapter->type))
+    return WB_ETH_MTU;
+  return MIN (adapter->nat_mtu, NAT_MTU_MAX);
+}
+
+guint
+wb_guest_if_effective_mtu (const WbGuestIfConfig *ifconfig,
+                           const WbAdapter       *adapter)
+{
+  if (ifconfig->mtu != 0)
+    return ifconfig->mtu;
+  if (adapter->attachment == WB_ATTACHMENT_NAT)
+    return wb_adapter_effective_nat_mtu (adapter);
+  return WB_ETH_MTU;
 }
 
 /* --- NAT networks ------------------------------------------------------- */

@@ -336,6 +336,16 @@ const char  *wb_vm_service_kind_to_string (WbVmServiceKind kind);  /* "ssh" */
 /* The lowest natnet for the adapter ("10.0.2.0/24" for slot 1) when
  * adapter->natnet is "". */
 char        *wb_adapter_effective_natnet (const WbAdapter *adapter);
+/* The MTU of a NAT adapter's network (DESIGN.md §5): adapter->nat_mtu
+ * (--natsettingsN, up to 65520) where the type carries jumbo frames (Intel,
+ * virtio), else 1500. */
+guint        wb_adapter_effective_nat_mtu (const WbAdapter *adapter);
+/* The guest's IP MTU on @adapter: the guest setting when there is one (the
+ * user configured the guest's interface); else on NAT the NAT network's
+ * MTU, which a guest of VirtualBox learns by DHCP option 26 (libslirp's
+ * DHCP does not send it: the guest is given it here); else 1500. */
+guint        wb_guest_if_effective_mtu   (const WbGuestIfConfig *ifconfig,
+                                          const WbAdapter       *adapter);
 
 WbNatNetwork *wb_nat_network_new         (const char    *name);  /* VirtualBox defaults */
 WbNatNetwork *wb_nat_network_copy        (const WbNatNetwork *net);

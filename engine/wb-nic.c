@@ -24,11 +24,22 @@ wb_nic_type_max_payload (WbNicType type)
   return wb_nic_type_carries_jumbo (type) ? WB_ETH_JUMBO_MTU : WB_ETH_MTU;
 }
 
+guint
+wb_nic_get_max_payload (WbNic *nic)
+{
+  guint max = wb_nic_type_max_payload (nic->type);
+
+  /* Jumbo types carry what a NAT network raised its MTU to. */
+  if (wb_nic_type_carries_jumbo (nic->type) && nic->port != NULL)
+    max = MAX (max, wb_segment_get_mtu (wb_segment_port_get_segment (nic->port)));
+  return max;
+}
+
 static gboolean
 fits (WbNic *nic,
       gsize  len)
 {
-  return len - WB_ETH_HLEN <= wb_nic_type_max_payload (nic->type);
+  return len - WB_ETH_HLEN <= wb_nic_get_max_payload (nic);
 }
 
 static void

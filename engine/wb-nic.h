@@ -2,8 +2,9 @@
 /*
  * An adapter model: what sits between a guest's interface and a segment
  * port. It knows its type's frame size limits (DESIGN.md §5: Intel types
- * and virtio carry 9000 bytes of payload, AMD PCnet types drop anything
- * over 1500 in both directions), pads short frames as real hardware does,
+ * and virtio carry 9000 bytes of payload, or up to 65520 on a NAT network
+ * whose MTU was raised; AMD PCnet types drop anything over 1500 in both
+ * directions), pads short frames as real hardware does,
  * counts frames, bytes and drops, keeps the link (attached and cable
  * connected), and writes the trace. Engine thread only.
  */
@@ -29,7 +30,8 @@ typedef struct
                         gboolean      up);
 } WbNicCallbacks;
 
-/* The largest payload (bytes after the Ethernet header) the type carries. */
+/* The largest payload (bytes after the Ethernet header) the type carries
+ * on a segment of at most 9000. */
 guint       wb_nic_type_max_payload    (WbNicType              type);
 
 /* A new adapter is not attached (link down) with its cable connected.
@@ -53,6 +55,10 @@ void        wb_nic_set_promisc         (WbNic                 *nic,
                                         WbPromisc              promisc);
 /* Attached and cable connected. */
 gboolean    wb_nic_get_link            (WbNic                 *nic);
+/* The largest payload the adapter carries now: its type's, or for a type
+ * that carries jumbo frames on a segment with a larger MTU (a NAT network
+ * raised by --natsettingsN, up to 65520), the segment's. */
+guint       wb_nic_get_max_payload     (WbNic                 *nic);
 
 /* Starts writing every frame in and out of the adapter to a new pcap file
  * at @path (replacing a running trace only once the new file is open), or

@@ -539,16 +539,6 @@ network_free (Network *network)
 
 /* --- NAT and NAT networks (libslirp, wb-slirp.h) ---------------------------- */
 
-/* libslirp's MTU for a NAT adapter: --natsettingsN MTU where the adapter
- * type carries jumbo frames (Intel, virtio), else 1500. */
-static guint
-nat_mtu (const WbAdapter *config)
-{
-  if (config->nat_mtu == 0 || !wb_nic_type_carries_jumbo (config->type))
-    return WB_ETH_MTU;
-  return MIN (config->nat_mtu, WB_SLIRP_MAX_MTU);
-}
-
 static gboolean
 network_is_nat (Network *network)
 {
@@ -599,7 +589,7 @@ nat_network_new (RunningVm        *vm,
   plan.nameserver = plan.network + 3;
   plan.dhcp_start = plan.network + 15;
   plan.host_loopback = config->nat_localhost_reachable;
-  plan.mtu = nat_mtu (config);
+  plan.mtu = MIN (wb_adapter_effective_nat_mtu (config), WB_SLIRP_MAX_MTU);
 
   network = g_new0 (Network, 1);
   network->runtime = self;
@@ -643,6 +633,30 @@ adapter_rule_states (Adapter *adapter)
   if (!network_is_nat (adapter->network))
     return g_variant_new_array (G_VARIANT_TYPE ("(sss)"), NULL, 0);
   return wb_slirp_get_rule_states (adapter->network->slirp);
+}
+
+GVariant *
+wb_runtime_get_nat_network_status (WbRuntime   *self,
+                                   const char  *name,
+                                   gboolean    *running,
+                                   GError     **error)
+{
+  g_autoptr(WbNatNetwork) net = NULL;
+  g_autofree char *key = NULL;
+  Network *network;
+
+  g_return_val_if_fail (WB_IS_RUNTIME (self), NULL);
+  g_return_val_if_fail (name != NULL && running != NULL, NULL);
+
+  net = wb_store_load_nat_network (wb_settings_get_store (self->settings), name, error);
+  if (net == NULL)
+    return NULL;
+  key = g_strconcat ("natnet:", net->name, NULL);
+  network = g_hash_table_lookup (self->networks, key);
+  *running = network != NULL && network->slirp != NULL;
+  if (!*running)
+    return g_variant_new_array (G_VARIANT_TYPE ("(sss)"), NULL, 0);
+  return wb_slirp_get_rule_states (network->slirp);
 }
 
 /* A NAT network stopping or starting under running VMs: their links go
@@ -1164,6 +1178,10 @@ adapter_attach (Adapter          *adapter,
   else
     vm_log (adapter->vm, "Adapter %u: not attached", adapter->slot);
 
+  /* The guest learns a NAT network's MTU as it would by DHCP. */
+  wb_guest_set_mtu (adapter->vm->guest, adapter->slot - 1,
+                    wb_guest_if_effective_mtu (&adapter->vm->vm->guest[adapter->slot - 1],
+                                               config));
   wb_nic_attach (adapter->nic, network != NULL ? network->segment : NULL);
   adapter->network = network;
   network_release (old);
@@ -1344,7 +1362,7 @@ vm_configure_guest (RunningVm  *vm,
           return FALSE;
         }
       wb_guest_add_interface (vm->guest, i, vm->adapters[i].mac,
-                              ifconfig->mtu != 0 ? ifconfig->mtu : WB_ETH_MTU);
+                              wb_guest_if_effective_mtu (ifconfig, adapter));
       if (ifconfig->dhcp)
         wb_guest_configure_dhcp (vm->guest, i);
       else

@@ -74,6 +74,15 @@ GVariant   *wb_runtime_get_nic_stats      (WbRuntime            *self,
                                            const char           *name_or_uuid,
                                            GError              **error);
 
+/* NAT network @name's port forwards as its gateway has them: a(sss)
+ * (name, "bound" | "not bound", reason), none when the gateway does not run
+ * in this engine; *@running says whether it does. NULL (NOT_FOUND) if there
+ * is no such network. */
+GVariant   *wb_runtime_get_nat_network_status (WbRuntime        *self,
+                                               const char       *name,
+                                               gboolean         *running,
+                                               GError          **error);
+
 /* Guest properties of a running VM (a{ss}, sorted by name). */
 GVariant   *wb_runtime_get_properties     (WbRuntime            *self,
                                            const char           *name_or_uuid,

@@ -416,7 +416,6 @@ publish_all (WbService                 *self,
       !(servers = wb_store_list_dhcp_servers (store, error)))
     return FALSE;
 
-  g_printerr ("TRACE loaded %.1f\n", g_get_monotonic_time () / 1000.0);
   for (guint i = 0; i < vms->len; i++)
     {
       WbVm *vm = g_ptr_array_index (vms, i);
@@ -553,12 +552,9 @@ handle_subscribe (WbDBusEngine          *iface,
     {
       g_autoptr(GDBusObjectManagerServer) manager = g_dbus_object_manager_server_new (ROOT_PATH);
 
-      g_printerr ("TRACE subscribe-in %.1f\n", g_get_monotonic_time () / 1000.0);
       if (!publish_all (self, manager, &error))
         return reply_error (invocation, error);
-      g_printerr ("TRACE published %.1f\n", g_get_monotonic_time () / 1000.0);
       g_dbus_object_manager_server_set_connection (manager, connection);
-      g_printerr ("TRACE set-connection %.1f\n", g_get_monotonic_time () / 1000.0);
       client->manager = g_steal_pointer (&manager);
     }
   return reply_empty (invocation, TRUE, NULL);
@@ -913,6 +909,22 @@ handle_get_nic_stats (WbDBusEngine          *iface,
 }
 
 static gboolean
+handle_get_nat_network_status (WbDBusEngine          *iface,
+                               GDBusMethodInvocation *invocation,
+                               const char            *name)
+{
+  WbService *self = WB_SERVICE (iface);
+  g_autoptr(GError) error = NULL;
+  gboolean running = FALSE;
+  GVariant *rules = wb_runtime_get_nat_network_status (self->runtime, name, &running, &error);
+
+  if (rules == NULL)
+    return reply_error (invocation, error);
+  wb_dbus_engine_complete_get_nat_network_status (iface, invocation, running, rules);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
 handle_get_guest_properties (WbDBusEngine          *iface,
                              GDBusMethodInvocation *invocation,
                              const char            *vm)
@@ -1061,6 +1073,7 @@ wb_service_iface_init (WbDBusEngineIface *iface)
   iface->handle_start_nat_network = handle_start_nat_network;
   iface->handle_stop_nat_network = handle_stop_nat_network;
   iface->handle_list_nat_networks = handle_list_nat_networks;
+  iface->handle_get_nat_network_status = handle_get_nat_network_status;
   iface->handle_create_host_only_if = handle_create_host_only_if;
   iface->handle_remove_host_only_if = handle_remove_host_only_if;
   iface->handle_configure_host_only_if = handle_configure_host_only_if;

@@ -17,9 +17,12 @@
 #include <netinet/in.h>
 #include <unistd.h>
 
+#include "wb-guest.h"
 #include "wb-net.h"
+#include "wb-nic.h"
 #include "wb-segment.h"
 #include "wb-slirp.h"
+#include "wb-tcp.h"
 
 #define NET       0x0a000200u   /* 10.0.2.0 */
 #define HOST      (NET + 2)
@@ -374,6 +377,224 @@ test_fuzz (Fixture       *fixture,
   g_assert_cmpuint (counters.drops[WB_DROP_FRAGMENT], >, 0);
 }
 
+/* --- a guest behind an adapter model, NAT MTU raised ----------------------- */
+
+#define BIG_CHUNK 60000
+
+typedef struct
+{
+  WbNic      *nic;
+  WbGuest    *guest;
+  gsize       largest;      /* the longest frame the guest sent */
+  gsize       to_send;      /* of BIG_CHUNK, not yet given to the socket */
+  gboolean    ran;
+  int         status;
+  char       *output;
+} Station;
+
+static void
+station_transmit_cb (gpointer      user_data,
+                     guint         iface,
+                     const guint8 *frame,
+                     gsize         len)
+{
+  Station *station = user_data;
+
+  station->largest = MAX (station->largest, len);
+  wb_nic_transmit (station->nic, frame, len);
+}
+
+static void
+station_receive_cb (gpointer      user_data,
+                    const guint8 *frame,
+                    gsize         len)
+{
+  Station *station = user_data;
+
+  wb_guest_input (station->guest, 0, frame, len);
+}
+
+static void
+station_send_more (WbTcpSocket *socket,
+                   Station     *station)
+{
+  static guint8 chunk[BIG_CHUNK];
+
+  while (station->to_send > 0)
+    {
+      gsize n = wb_tcp_send (socket, chunk + BIG_CHUNK - station->to_send, station->to_send);
+
+      if (n == 0)
+        break;
+      station->to_send -= n;
+    }
+}
+
+static void
+station_connected_cb (WbTcpSocket *socket,
+                      gpointer     user_data)
+{
+  station_send_more (socket, user_data);
+}
+
+static void
+station_writable_cb (WbTcpSocket *socket,
+                     gpointer     user_data)
+{
+  station_send_more (socket, user_data);
+}
+
+static void
+station_received_cb (WbTcpSocket  *socket,
+                     const guint8 *data,
+                     gsize         len,
+                     gpointer      user_data)
+{
+}
+
+static void
+station_closed_cb (WbTcpSocket  *socket,
+                   const GError *error,
+                   gpointer      user_data)
+{
+}
+
+static void
+station_ran_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Station *station = user_data;
+
+  g_assert_true (wb_guest_run_finish (result, &station->status, &station->output, NULL));
+  station->ran = TRUE;
+}
+
+/* The guest pings the NAT gateway with @size bytes; the ping's exit status. */
+static int
+station_ping (Station    *station,
+              const char *size)
+{
+  const char *argv[] = { "ping", "-c", "1", "-W", "2", "-s", size, "10.0.2.2", NULL };
+
+  station->ran = FALSE;
+  g_clear_pointer (&station->output, g_free);
+  wb_guest_run_async (station->guest, argv, NULL, station_ran_cb, station);
+  while (!station->ran)
+    g_main_context_iteration (NULL, TRUE);
+  g_test_message ("%s", station->output);
+  return station->status;
+}
+
+/* A NAT adapter as the runtime builds it (wb-runtime.c nat_network_new,
+ * vm_configure_guest): --natsettings1 65520 on @type. */
+static void
+test_big_mtu (gconstpointer data)
+{
+  WbNicType type = GPOINTER_TO_UINT (data);
+  WbAdapter adapter = { .type = type, .attachment = WB_ATTACHMENT_NAT, .nat_mtu = 65520 };
+  WbGuestIfConfig ifconfig = { .mtu = 0 };
+  guint mtu = wb_adapter_effective_nat_mtu (&adapter);
+  WbSlirpConfig config = {
+    .network = NET, .prefix = 24, .host = HOST, .nameserver = DNS,
+    .dhcp_start = GUEST, .host_loopback = TRUE, .mtu = mtu,
+  };
+  static const WbNicCallbacks nic_callbacks = { .receive = station_receive_cb };
+  static const WbGuestCallbacks guest_callbacks = { .transmit = station_transmit_cb };
+  static const WbTcpCallbacks tcp_callbacks = {
+    .connected = station_connected_cb, .received = station_received_cb,
+    .writable = station_writable_cb, .closed = station_closed_cb,
+  };
+  gboolean jumbo = type == WB_NIC_TYPE_VIRTIO;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) listener = NULL;
+  g_autoptr(GSocket) accepted = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) bound = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) local = NULL;
+  Station station = { .to_send = BIG_CHUNK };
+  WbSegment *segment;
+  WbSlirp *slirp;
+  WbCounters counters;
+  gsize got = 0;
+  guint8 buf[65536];
+
+  /* PCnet stays at 1500 whatever the settings say; virtio takes them. */
+  g_assert_cmpuint (mtu, ==, jumbo ? 65520 : WB_ETH_MTU);
+  g_assert_cmpuint (wb_guest_if_effective_mtu (&ifconfig, &adapter), ==, mtu);
+
+  segment = wb_segment_new ("nat:mtu", mtu, NULL);
+  slirp = wb_slirp_new (segment, &config, NULL, NULL, &error);
+  g_assert_no_error (error);
+  station.nic = wb_nic_new (type, guest_mac, &nic_callbacks, &station);
+  station.guest = wb_guest_new ("mtu", NULL, &guest_callbacks, &station);
+  wb_guest_add_interface (station.guest, 0, guest_mac,
+                          wb_guest_if_effective_mtu (&ifconfig, &adapter));
+  wb_guest_configure_static (station.guest, 0, GUEST, 24);
+  wb_guest_set_gateway (station.guest, 0, HOST);
+  wb_nic_attach (station.nic, segment);
+  wb_guest_set_link (station.guest, 0, TRUE);
+  g_assert_cmpuint (wb_nic_get_max_payload (station.nic), ==, mtu);
+
+  /* A transfer chunk to the host through the gateway (host loopback). */
+  listener = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                           &error);
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (listener, bound, TRUE, &error));
+  g_assert_true (g_socket_listen (listener, &error));
+  g_socket_set_blocking (listener, FALSE);
+  local = g_socket_get_local_address (listener, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (wb_tcp_connect (station.guest, HOST,
+                                    g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)),
+                                    &tcp_callbacks, &station, &error));
+  g_assert_no_error (error);
+  for (gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+       got < BIG_CHUNK && g_get_monotonic_time () < end;)
+    {
+      gssize n;
+
+      g_main_context_iteration (NULL, FALSE);
+      if (accepted == NULL)
+        {
+          accepted = g_socket_accept (listener, NULL, NULL);
+          if (accepted != NULL)
+            g_socket_set_blocking (accepted, FALSE);
+          continue;
+        }
+      n = g_socket_receive (accepted, (char *) buf, sizeof buf, NULL, NULL);
+      if (n > 0)
+        got += (gsize) n;
+      else
+        g_usleep (1000);
+    }
+  g_assert_cmpuint (got, ==, BIG_CHUNK);
+  if (jumbo)
+    g_assert_cmpuint (station.largest, >, WB_ETH_HLEN + WB_ETH_JUMBO_MTU);
+  else
+    g_assert_cmpuint (station.largest, <=, WB_ETH_HLEN + WB_ETH_MTU);
+
+  /* A large ping, one frame each way (fragments never reach libslirp:
+   * wb-slirp.c, so PCnet's largest is 1472 bytes). */
+  station.largest = 0;
+  g_assert_cmpint (station_ping (&station, jumbo ? "60000" : "1472"), ==, 0);
+  g_assert_cmpuint (station.largest, ==, WB_ETH_HLEN + (jumbo ? 60028 : WB_ETH_MTU));
+
+  wb_nic_get_counters (station.nic, &counters);
+  g_assert_cmpuint (counters.drops[WB_DROP_OVERSIZE], ==, 0);
+  wb_slirp_get_counters (slirp, &counters);
+  g_assert_cmpuint (counters.drops[WB_DROP_OVERSIZE], ==, 0);
+
+  g_clear_object (&accepted);
+  wb_guest_shutdown (station.guest);
+  wb_guest_free (station.guest);
+  wb_nic_free (station.nic);
+  wb_slirp_free (slirp);
+  wb_segment_free (segment);
+  g_free (station.output);
+  settle ();
+}
+
 int
 main (int    argc,
       char **argv)
@@ -388,5 +609,9 @@ main (int    argc,
               test_rule_states, fixture_tear_down);
   g_test_add ("/nat/fuzz", Fixture, NULL, fixture_set_up,
               test_fuzz, fixture_tear_down);
+  g_test_add_data_func ("/nat/big-mtu/virtio", GUINT_TO_POINTER (WB_NIC_TYPE_VIRTIO),
+                        test_big_mtu);
+  g_test_add_data_func ("/nat/big-mtu/pcnet", GUINT_TO_POINTER (WB_NIC_TYPE_AM79C973),
+                        test_big_mtu);
   return g_test_run ();
 }

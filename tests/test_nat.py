@@ -255,6 +255,30 @@ class NatNetwork(NatCase):
             'guestcontrol', 'VM1', 'run', '--', 'ping', '-c', '1', '-W', '1',
             '192.168.22.5').returncode == 0, timeout=15))
 
+    def test_rule_not_bound(self):
+        taken = socket.socket()
+        self.addCleanup(taken.close)
+        taken.bind(('127.0.0.1', 0))
+        taken.listen()
+        busy, free = taken.getsockname()[1], free_port()
+        self.ok('natnetwork', 'add', '--netname', 'busy', '--network',
+                '192.168.23.0/24', '--enable')
+        for rule in ('web:tcp:[127.0.0.1]:%d:[192.168.23.4]:80' % busy,
+                     'web2:tcp:[127.0.0.1]:%d:[192.168.23.4]:80' % free):
+            self.ok('natnetwork', 'modify', '--netname', 'busy',
+                    '--port-forward-4', rule)
+        # Not running: the rule lines are the settings only.
+        self.assertNotIn('not bound', self.ok('natnetwork', 'list'))
+        self.ok('natnetwork', 'start', '--netname', 'busy')
+        for out in (self.ok('natnetwork', 'list'),
+                    self.ok('list', '-l', 'natnets')):
+            self.assertIn('web:tcp:[127.0.0.1]:%d:[192.168.23.4]:80: '
+                          'not bound: Address already in use\n' % busy, out)
+            self.assertIn('web2:tcp:[127.0.0.1]:%d:[192.168.23.4]:80\n'
+                          % free, out)
+        self.ok('natnetwork', 'stop', '--netname', 'busy')
+        self.assertNotIn('not bound', self.ok('natnetwork', 'list'))
+
     def test_disabled_network_refuses_the_start(self):
         self.ok('natnetwork', 'add', '--netname', 'off', '--network',
                 '192.168.30.0/24', '--disable')
