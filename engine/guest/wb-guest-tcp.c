@@ -33,7 +33,11 @@
  * TIME-WAIT lasts 2 * MSL with MSL = 2 s (RFC 9293 suggests 2 minutes; here
  * both ends are in one process or on a local network, and a short MSL keeps
  * the table small). A new SYN above the old RCV.NXT reopens a connection in
- * TIME-WAIT.
+ * TIME-WAIT. Sockets in TIME-WAIT share one timer, a queue in the order they
+ * expire (the duration is the same for all): a GSource each would make
+ * every main-loop iteration walk thousands of them when a client opens and
+ * closes connections fast (an HTTP client through NAT: each request cost
+ * milliseconds in g_main_context_prepare/check).
  *
  * Listeners keep at most TCP_BACKLOG half-open connections each; beyond
  * that the oldest is dropped silently (and counted), so a SYN flood costs a
@@ -183,6 +187,8 @@ struct _WbTcpStack
   GQueue       flush_queue;      /* sockets with flush_flags != 0 */
   GSource     *flush_source;
   GQueue       deferred;         /* TcpDeferred, input that arrived while busy */
+  GQueue       time_wait;        /* sockets in TIME-WAIT, the first to expire first */
+  GSource     *time_wait_source;
   guint        depth;
   gboolean     destroying;
   guint8      *scratch;          /* where data segments are built */
@@ -203,6 +209,8 @@ struct _WbTcpSocket
   GList           backlog_link;
   GList           flush_link;
   guint           flush_flags;
+  GList           time_wait_link;
+  gint64          time_wait_until;
 
   /* Send side. The ring's first byte has sequence number snd_data_seq. */
   guint32         iss;
@@ -449,7 +457,10 @@ tcp_destroy (WbTcpSocket *sock)
       stack->stats.half_open--;
     }
   if (sock->state == TCP_TIME_WAIT)
-    stack->stats.time_wait--;
+    {
+      g_queue_unlink (&stack->time_wait, &sock->time_wait_link);
+      stack->stats.time_wait--;
+    }
   sock->state = TCP_CLOSED;
   sock->attached = FALSE;
   memset (&sock->callbacks, 0, sizeof sock->callbacks);
@@ -1450,6 +1461,46 @@ tcp_deliver (WbTcpSocket  *sock,
     sock->callbacks.received (sock, data, len, sock->user_data);
 }
 
+/* (Re)starts the 2 * MSL of a socket in TIME-WAIT: it goes to the end of
+ * the queue. */
+static void
+tcp_time_wait_restart (WbTcpSocket *sock)
+{
+  WbTcpStack *stack = sock->stack;
+
+  if (sock->time_wait_link.data != NULL)
+    g_queue_unlink (&stack->time_wait, &sock->time_wait_link);
+  sock->time_wait_link.data = sock;
+  sock->time_wait_until = g_get_monotonic_time () + 2 * TCP_MSL_US;
+  g_queue_push_tail_link (&stack->time_wait, &sock->time_wait_link);
+  if (g_source_get_ready_time (stack->time_wait_source) == -1)
+    g_source_set_ready_time (stack->time_wait_source, sock->time_wait_until);
+}
+
+static gboolean
+tcp_time_wait_dispatch (GSource     *source,
+                        GSourceFunc  callback,
+                        gpointer     user_data)
+{
+  WbTcpStack *stack = ((TcpFlushSource *) source)->stack;
+  gint64 now = g_get_monotonic_time ();
+  WbTcpSocket *sock;
+
+  g_source_set_ready_time (source, -1);
+  stack_enter (stack);
+  while ((sock = g_queue_peek_head (&stack->time_wait)) != NULL
+         && sock->time_wait_until <= now)
+    tcp_destroy (sock);
+  if (sock != NULL)
+    g_source_set_ready_time (source, sock->time_wait_until);
+  stack_leave (stack);
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs tcp_time_wait_funcs = {
+  .dispatch = tcp_time_wait_dispatch,
+};
+
 static void
 tcp_enter_time_wait (WbTcpSocket *sock)
 {
@@ -1463,7 +1514,14 @@ tcp_enter_time_wait (WbTcpSocket *sock)
   sock->snd.len = sock->snd.capacity = 0;
   g_clear_pointer (&sock->ooo, g_free);
   g_clear_pointer (&sock->ooo_ranges, g_array_unref);
-  tcp_set_timer (sock, 2 * TCP_MSL_US);
+  /* The socket's own timer goes now: the queue's serves TIME-WAIT. */
+  sock->deadline = 0;
+  if (sock->timer != NULL)
+    {
+      g_source_destroy (sock->timer);
+      g_clear_pointer (&sock->timer, g_source_unref);
+    }
+  tcp_time_wait_restart (sock);
   if (attached && closed != NULL)
     closed (sock, NULL, sock->user_data);
   memset (&sock->callbacks, 0, sizeof sock->callbacks);
@@ -1720,7 +1778,7 @@ tcp_input_synchronized (WbTcpSocket      *sock,
       if (!(s->flags & TCP_RST))
         {
           if (sock->state == TCP_TIME_WAIT && (s->flags & TCP_FIN))
-            tcp_set_timer (sock, 2 * TCP_MSL_US);
+            tcp_time_wait_restart (sock);
           tcp_send_ack (sock);
         }
       return;
@@ -1754,7 +1812,7 @@ tcp_input_synchronized (WbTcpSocket      *sock,
       /* Our ACK of the peer's FIN was lost. */
       if (s->flags & TCP_FIN)
         {
-          tcp_set_timer (sock, 2 * TCP_MSL_US);
+          tcp_time_wait_restart (sock);
           tcp_send_ack (sock);
         }
       return;
@@ -1897,6 +1955,11 @@ _wb_tcp_stack_new (WbGuest *guest)
   g_source_set_name (stack->flush_source, "[wirebox] guest TCP flush");
   g_source_set_ready_time (stack->flush_source, -1);
   g_source_attach (stack->flush_source, _wb_guest_get_context (guest));
+  stack->time_wait_source = g_source_new (&tcp_time_wait_funcs, sizeof (TcpFlushSource));
+  ((TcpFlushSource *) stack->time_wait_source)->stack = stack;
+  g_source_set_name (stack->time_wait_source, "[wirebox] guest TCP TIME-WAIT");
+  g_source_set_ready_time (stack->time_wait_source, -1);
+  g_source_attach (stack->time_wait_source, _wb_guest_get_context (guest));
   return stack;
 }
 
@@ -1945,6 +2008,8 @@ _wb_tcp_stack_free (WbTcpStack *stack)
 
   g_source_destroy (stack->flush_source);
   g_source_unref (stack->flush_source);
+  g_source_destroy (stack->time_wait_source);
+  g_source_unref (stack->time_wait_source);
   g_hash_table_unref (stack->sockets);
   g_hash_table_unref (stack->listeners);
   g_free (stack->scratch);
