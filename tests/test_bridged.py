@@ -174,8 +174,12 @@ class EmulatedLan(wbtest.HomeTestCase):
         self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
         # No socket was opened for either: the gateway has no route. (The
         # engine closes a finished client's connection a moment later.)
-        wbtest.wait_for(lambda: engine_fds(self.home) == before, timeout=5)
-        self.assertEqual(engine_fds(self.home), before)
+        # A leaked socket stays; a client connection counted in @before may
+        # be gone by now, so "no more than before".
+        self.assertTrue(wbtest.wait_for(lambda: engine_fds(self.home) <= before,
+                                        timeout=5),
+                        'engine fds: %d before, %d after'
+                        % (before, engine_fds(self.home)))
 
 
 # --- bridged for real, inside a network namespace ---------------------------------
