@@ -12,6 +12,8 @@ typedef struct
   WbService                *service;
   GDBusConnection          *connection;
   GDBusObjectManagerServer *manager;     /* NULL until Subscribe() */
+  GHashTable               *loaded;      /* UUIDs whose Adapters are filled,
+                                          * after SubscribeSummaries(); else NULL */
   gulong                    closed_id;
 } Client;
 
@@ -194,6 +196,32 @@ on_vm_modify_cb (WbDBusVm              *vm,
   return reply_vm_changes (self, invocation, wb_settings_modify_vm, wb_dbus_vm_get_uuid (vm), changes);
 }
 
+static void refresh_object (WbService    *self,
+                            Client       *client,
+                            WbObjectKind  kind,
+                            const char   *id);
+static Client *find_client (WbService       *self,
+                            GDBusConnection *connection);
+
+static gboolean
+on_vm_load_adapters_cb (WbDBusVm              *vm,
+                        GDBusMethodInvocation *invocation,
+                        WbService             *self)
+{
+  Client *client = find_client (self, g_dbus_method_invocation_get_connection (invocation));
+  const char *uuid = wb_dbus_vm_get_uuid (vm);
+
+  if (client != NULL && client->loaded != NULL &&
+      g_hash_table_add (client->loaded, g_strdup (uuid)))
+    {
+      refresh_object (self, client, WB_OBJECT_VM, uuid);
+      /* The new value reaches the caller before the reply. */
+      g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (vm));
+    }
+  wb_dbus_vm_complete_load_adapters (vm, invocation, wb_dbus_vm_get_adapters (vm));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 static gboolean
 on_nat_network_modify_cb (WbDBusNatNetwork      *net,
                           GDBusMethodInvocation *invocation,
@@ -246,6 +274,7 @@ ensure_interface (WbService                *self,
     case WB_OBJECT_VM:
       iface = wb_dbus_vm_skeleton_new ();
       g_signal_connect_object (iface, "handle-modify", G_CALLBACK (on_vm_modify_cb), self, 0);
+      g_signal_connect_object (iface, "handle-load-adapters", G_CALLBACK (on_vm_load_adapters_cb), self, 0);
       wb_dbus_object_skeleton_set_vm (object, iface);
       break;
     case WB_OBJECT_NAT_NETWORK:
@@ -271,17 +300,22 @@ ensure_interface (WbService                *self,
 }
 
 static void
-publish_vm (WbService                *self,
-            GDBusObjectManagerServer *manager,
-            const WbVm               *vm)
+publish_vm (WbService  *self,
+            Client     *client,
+            const WbVm *vm)
 {
   g_autofree char *path = object_path (WB_OBJECT_VM, vm->uuid);
-  WbDBusVm *iface = ensure_interface (self, manager, WB_OBJECT_VM, path);
+  WbDBusVm *iface = ensure_interface (self, client->manager, WB_OBJECT_VM, path);
+  gboolean full = client->loaded == NULL || g_hash_table_contains (client->loaded, vm->uuid);
 
   wb_dbus_vm_set_name (iface, vm->name);
   wb_dbus_vm_set_uuid (iface, vm->uuid);
   wb_dbus_vm_set_state (iface, vm->running ? "running" : "poweroff");
-  wb_dbus_vm_set_adapters (iface, wb_variant_from_adapters (vm));
+  wb_dbus_vm_set_summary (iface, wb_variant_adapter_summary (vm));
+  if (full)
+    wb_dbus_vm_set_adapters (iface, wb_variant_from_adapters (vm));
+  else
+    wb_dbus_vm_set_adapters (iface, g_variant_new_array (G_VARIANT_TYPE_VARDICT, NULL, 0));
 }
 
 static void
@@ -320,14 +354,15 @@ publish_dhcp_server (WbService                *self,
   wb_dbus_dhcp_server_set_info (iface, wb_variant_from_dhcp_server (server));
 }
 
-/* Publishes the current state of one object on @manager, or unexports it
- * when it no longer exists. */
+/* Publishes the current state of one object on @client's manager, or
+ * unexports it when it no longer exists. */
 static void
-refresh_object (WbService                *self,
-                GDBusObjectManagerServer *manager,
-                WbObjectKind              kind,
-                const char               *id)
+refresh_object (WbService    *self,
+                Client       *client,
+                WbObjectKind  kind,
+                const char   *id)
 {
+  GDBusObjectManagerServer *manager = client->manager;
   WbStore *store = wb_settings_get_store (self->settings);
   g_autofree char *path = object_path (kind, id);
   g_autoptr(GError) error = NULL;
@@ -339,7 +374,7 @@ refresh_object (WbService                *self,
         g_autoptr(WbVm) vm = wb_settings_get_vm (self->settings, id, &error);
         if (vm != NULL)
           {
-            publish_vm (self, manager, vm);
+            publish_vm (self, client, vm);
             return;
           }
       }
@@ -394,16 +429,17 @@ on_settings_changed_cb (WbSettings *settings,
       Client *client = g_ptr_array_index (self->clients, i);
 
       if (client->manager != NULL)
-        refresh_object (self, client->manager, kind, id);
+        refresh_object (self, client, kind, id);
     }
 }
 
 /* Exports every object on a freshly subscribed client's manager. */
 static gboolean
-publish_all (WbService                 *self,
-             GDBusObjectManagerServer  *manager,
-             GError                   **error)
+publish_all (WbService  *self,
+             Client     *client,
+             GError    **error)
 {
+  GDBusObjectManagerServer *manager = client->manager;
   WbStore *store = wb_settings_get_store (self->settings);
   g_autoptr(GPtrArray) vms = NULL;
   g_autoptr(GPtrArray) nets = NULL;
@@ -422,7 +458,7 @@ publish_all (WbService                 *self,
 
       /* What only the engine knows; not a second load of every VM. */
       vm->running = wb_runtime_is_running (self->runtime, vm->uuid);
-      publish_vm (self, manager, vm);
+      publish_vm (self, client, vm);
     }
   for (guint i = 0; i < nets->len; i++)
     publish_nat_network (self, manager, g_ptr_array_index (nets, i));
@@ -442,6 +478,7 @@ client_free (Client *client)
   if (client->manager != NULL)
     g_dbus_object_manager_server_set_connection (client->manager, NULL);
   g_clear_object (&client->manager);
+  g_clear_pointer (&client->loaded, g_hash_table_unref);
   g_dbus_interface_skeleton_unexport_from_connection (G_DBUS_INTERFACE_SKELETON (client->service),
                                                       client->connection);
   g_clear_object (&client->connection);
@@ -532,11 +569,13 @@ wb_service_close_all (WbService *self)
 
 /* --- io.github.wirebox.Engine ----------------------------------------- */
 
+/* Exports the object tree on the caller's connection, with each VM's
+ * Adapters filled unless @summaries. */
 static gboolean
-handle_subscribe (WbDBusEngine          *iface,
-                  GDBusMethodInvocation *invocation)
+subscribe (WbService             *self,
+           GDBusMethodInvocation *invocation,
+           gboolean               summaries)
 {
-  WbService *self = WB_SERVICE (iface);
   GDBusConnection *connection = g_dbus_method_invocation_get_connection (invocation);
   Client *client = find_client (self, connection);
   g_autoptr(GError) error = NULL;
@@ -550,14 +589,32 @@ handle_subscribe (WbDBusEngine          *iface,
 
   if (client->manager == NULL)
     {
-      g_autoptr(GDBusObjectManagerServer) manager = g_dbus_object_manager_server_new (ROOT_PATH);
-
-      if (!publish_all (self, manager, &error))
-        return reply_error (invocation, error);
-      g_dbus_object_manager_server_set_connection (manager, connection);
-      client->manager = g_steal_pointer (&manager);
+      client->manager = g_dbus_object_manager_server_new (ROOT_PATH);
+      if (summaries)
+        client->loaded = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      if (!publish_all (self, client, &error))
+        {
+          g_clear_object (&client->manager);
+          g_clear_pointer (&client->loaded, g_hash_table_unref);
+          return reply_error (invocation, error);
+        }
+      g_dbus_object_manager_server_set_connection (client->manager, connection);
     }
   return reply_empty (invocation, TRUE, NULL);
+}
+
+static gboolean
+handle_subscribe (WbDBusEngine          *iface,
+                  GDBusMethodInvocation *invocation)
+{
+  return subscribe (WB_SERVICE (iface), invocation, FALSE);
+}
+
+static gboolean
+handle_subscribe_summaries (WbDBusEngine          *iface,
+                            GDBusMethodInvocation *invocation)
+{
+  return subscribe (WB_SERVICE (iface), invocation, TRUE);
 }
 
 static gboolean
@@ -1060,6 +1117,7 @@ wb_service_iface_init (WbDBusEngineIface *iface)
   iface->handle_wait_guest_property = handle_wait_guest_property;
   iface->handle_guest_run = handle_guest_run;
   iface->handle_subscribe = handle_subscribe;
+  iface->handle_subscribe_summaries = handle_subscribe_summaries;
   iface->handle_create_vm = handle_create_vm;
   iface->handle_delete_vm = handle_delete_vm;
   iface->handle_list_vms = handle_list_vms;

@@ -110,6 +110,43 @@ wb_variant_from_adapters (const WbVm *vm)
   return g_variant_builder_end (&b);
 }
 
+/* The enabled adapters, each reduced to what a one-line summary shows:
+ * slot, enabled, attachment and the attachment's target key. */
+GVariant *
+wb_variant_adapter_summary (const WbVm *vm)
+{
+  GVariantBuilder b;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; i < WB_MAX_ADAPTERS; i++)
+    {
+      const WbAdapter *a = &vm->adapters[i];
+      const char *key = NULL;
+      const char *target = NULL;
+      GVariantBuilder d;
+
+      if (!a->enabled)
+        continue;
+      switch (a->attachment)
+        {
+        case WB_ATTACHMENT_INTNET: key = "intnet"; target = a->intnet; break;
+        case WB_ATTACHMENT_NATNETWORK: key = "nat-network"; target = a->nat_network; break;
+        case WB_ATTACHMENT_BRIDGED: key = "bridge-adapter"; target = a->bridge_adapter; break;
+        case WB_ATTACHMENT_HOSTONLY: key = "hostonly-adapter"; target = a->hostonly_adapter; break;
+        case WB_ATTACHMENT_GENERIC: key = "generic-driver"; target = a->generic_driver; break;
+        default: break;
+        }
+      g_variant_builder_init (&d, G_VARIANT_TYPE_VARDICT);
+      ADD (&d, "slot", g_variant_new_uint32 (a->slot));
+      ADD (&d, "enabled", g_variant_new_boolean (TRUE));
+      ADD (&d, "attachment", g_variant_new_string (wb_attachment_to_key (a->attachment)));
+      if (key != NULL)
+        ADD (&d, key, g_variant_new_string (target != NULL ? target : ""));
+      g_variant_builder_add_value (&b, g_variant_builder_end (&d));
+    }
+  return g_variant_builder_end (&b);
+}
+
 GVariant *
 wb_variant_from_vm (const WbVm *vm)
 {

@@ -323,6 +323,19 @@ stop_refresh (WbVmDetails *self)
 }
 
 static void
+on_adapters_loaded_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(GVariant) adapters = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* The proxy's Adapters follows, and with it the details. */
+  if (!wb_dbus_vm_call_load_adapters_finish (WB_DBUS_VM (source), &adapters, result, &error))
+    g_debug ("Cannot load the adapters: %s", error->message);
+}
+
+static void
 rebuild (WbVmDetails *self)
 {
   GtkWidget *child;
@@ -345,6 +358,12 @@ rebuild (WbVmDetails *self)
   gtk_label_set_label (self->state_label, is_running (self) ? _("Running") : _("Powered Off"));
 
   adapters = wb_dbus_vm_get_adapters (self->vm);
+  if (adapters != NULL && g_variant_n_children (adapters) == 0)
+    {
+      /* Subscribed to summaries: not loaded yet. */
+      wb_dbus_vm_call_load_adapters (self->vm, NULL, on_adapters_loaded_cb, NULL);
+      return;
+    }
   if (adapters != NULL)
     {
       GVariantIter iter;

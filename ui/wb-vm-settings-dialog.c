@@ -514,6 +514,8 @@ wb_vm_settings_dialog_constructed (GObject *object)
 {
   WbVmSettingsDialog *self = WB_VM_SETTINGS_DIALOG (object);
   g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) loaded = NULL;
+  GVariant *adapters;
 
   G_OBJECT_CLASS (wb_vm_settings_dialog_parent_class)->constructed (object);
 
@@ -527,7 +529,18 @@ wb_vm_settings_dialog_constructed (GObject *object)
                            G_CALLBACK (on_vm_name_changed_cb), self, G_CONNECT_SWAPPED);
   on_vm_name_changed_cb (self);
   on_vm_state_changed_cb (self);
-  load_adapters (self, wb_dbus_vm_get_adapters (self->vm), TRUE);
+
+  /* A client subscribed to summaries has not loaded this VM's adapters
+   * unless its details showed it: the dialog opens with them, not empty.
+   * The proxy's Adapters follows the call and stays current. */
+  adapters = wb_dbus_vm_get_adapters (self->vm);
+  if (adapters != NULL && g_variant_n_children (adapters) == 0 &&
+      !wb_dbus_vm_call_load_adapters_sync (self->vm, &loaded, NULL, &error))
+    {
+      wb_ui_toast_error (self->toast_overlay, error);
+      g_clear_error (&error);
+    }
+  load_adapters (self, loaded != NULL ? loaded : adapters, TRUE);
 
   self->engine = wb_client_get_engine_sync (self->connection, NULL, &error);
   if (self->engine == NULL)

@@ -58,11 +58,11 @@ wb_window_summarize_adapters (GVariant *adapters)
 
 static char *
 vm_summary_cb (GtkListItem *item,
-               GVariant    *adapters)
+               GVariant    *summary)
 {
-  if (adapters == NULL)
+  if (summary == NULL)
     return g_strdup (_("No network adapters"));
-  return wb_window_summarize_adapters (adapters);
+  return wb_window_summarize_adapters (summary);
 }
 
 static char *
@@ -364,7 +364,7 @@ on_subscribed_cb (GObject      *source,
   g_autoptr(WbWindow) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!wb_dbus_engine_call_subscribe_finish (WB_DBUS_ENGINE (source), result, &error))
+  if (!wb_dbus_engine_call_subscribe_summaries_finish (WB_DBUS_ENGINE (source), result, &error))
     {
       wb_ui_toast_error (self->toast_overlay, error);
       return;
@@ -392,8 +392,10 @@ on_engine_proxy_ready_cb (GObject      *source,
       return;
     }
   wb_vm_details_set_engine (self->details, self->engine);
-  wb_dbus_engine_call_subscribe (self->engine, self->cancellable, on_subscribed_cb,
-                                 g_object_ref (self));
+  /* Rows need only the summaries; the details and the settings load a
+   * VM's adapters when they show it. */
+  wb_dbus_engine_call_subscribe_summaries (self->engine, self->cancellable, on_subscribed_cb,
+                                           g_object_ref (self));
 }
 
 /* --- GtkWindow ---------------------------------------------------------------- */
