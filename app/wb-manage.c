@@ -6,6 +6,7 @@
  */
 #include "wb-manage.h"
 #include "wb-manage-private.h"
+#include "wb-manage-probe.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -93,6 +94,14 @@ static const WbManageCommand commands[] = {
     "  flags: ' (Wirebox keeps no timestamps or flags). wait returns at once if a\n"
     "  matching property has a value; on timeout it exits 1 (2 with\n"
     "  --fail-on-timeout).\n",
+    NULL },
+  { "probe", _wb_manage_probe,
+    "wirebox-manage probe <uuid|vmname> <vmname>|<ipv4>|host [--tcp <port>]\n"
+    "\n"
+    "  Wirebox: from inside the running VM, an ICMP echo and a TCP connect to\n"
+    "  <port> (default 22, the guests' SSH banner). 'host' is the host as the\n"
+    "  VM's mode reaches it; a VM name means its address on a shared network.\n"
+    "  Prints one line; exits 0 if the port answered, 1 if not.\n",
     NULL },
   { "natnetwork", _wb_manage_natnetwork,
     "wirebox-manage natnetwork add --netname <name> --network <network>\n"

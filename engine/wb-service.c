@@ -3,6 +3,7 @@
 
 #include "wb-error.h"
 #include "wb-hostifs.h"
+#include "wb-probe.h"
 #include "wb-variant.h"
 
 #define ROOT_PATH "/io/github/wirebox/Engine"
@@ -1106,6 +1107,39 @@ handle_guest_run (WbDBusEngine          *iface,
 }
 
 static void
+on_probed_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(Pending) pending = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WbProbeResult) probe = wb_probe_names_finish (WB_RUNTIME (source), result, &error);
+
+  if (probe == NULL)
+    {
+      reply_error (pending->invocation, error);
+      return;
+    }
+  wb_dbus_engine_complete_probe (WB_DBUS_ENGINE (pending->service), pending->invocation,
+                                 wb_probe_result_to_variant (probe));
+}
+
+static gboolean
+handle_probe (WbDBusEngine          *iface,
+              GDBusMethodInvocation *invocation,
+              const char            *from,
+              const char            *to,
+              guint16                tcp_port)
+{
+  WbService *self = WB_SERVICE (iface);
+
+  wb_probe_names_async (self->runtime, from, to,
+                        tcp_port != 0 ? tcp_port : WB_PROBE_DEFAULT_TCP_PORT, NULL,
+                        on_probed_cb, pending_new (self, invocation));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
 wb_service_iface_init (WbDBusEngineIface *iface)
 {
   iface->handle_configure_guest = handle_configure_guest;
@@ -1116,6 +1150,7 @@ wb_service_iface_init (WbDBusEngineIface *iface)
   iface->handle_get_guest_properties = handle_get_guest_properties;
   iface->handle_wait_guest_property = handle_wait_guest_property;
   iface->handle_guest_run = handle_guest_run;
+  iface->handle_probe = handle_probe;
   iface->handle_subscribe = handle_subscribe;
   iface->handle_subscribe_summaries = handle_subscribe_summaries;
   iface->handle_create_vm = handle_create_vm;

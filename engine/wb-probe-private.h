@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Between the probe itself (wb-probe.c, inside the guest's IP layer) and
+ * its sources by name (wb-probe-runtime.c, beside the runtime): the two
+ * cannot share headers (the guest's and the segment's drop reasons).
+ */
+#pragma once
+
+#include "wb-probe.h"
+
+G_BEGIN_DECLS
+
+typedef struct _WbProbeRun WbProbeRun;
+
+/* A probe that returns through @task (taken). */
+WbProbeRun *_wb_probe_run_new         (WbGuest            *source,
+                                       const char * const *iface_labels,
+                                       guint32             target,
+                                       guint16             tcp_port,
+                                       guint               timeout_ms,
+                                       GTask              *task);
+/* At completion, @handler is disconnected from @instance (a GObject,
+ * referenced meanwhile) and @data freed with @data_free. */
+void        _wb_probe_run_watch       (WbProbeRun         *probe,
+                                       gpointer            instance,
+                                       gulong              handler,
+                                       gpointer            data,
+                                       GDestroyNotify      data_free);
+/* Starts the tests; the probe frees itself when it completes. */
+void        _wb_probe_run_start       (WbProbeRun         *probe,
+                                       GCancellable       *cancellable);
+WbGuest    *_wb_probe_run_get_source  (WbProbeRun         *probe);
+/* The source has been freed: completes with WB_ERROR_BUSY without
+ * touching it. */
+void        _wb_probe_run_source_gone (WbProbeRun         *probe);
+
+G_END_DECLS
