@@ -19,6 +19,7 @@
 #include "wb-settings.h"
 #include "wb-store.h"
 #include "wb-tcp.h"
+#include "wb-test-runtime.h"
 #include "wb-udp-tunnel.h"
 #include "wb-vde.h"
 
@@ -253,150 +254,6 @@ test_vde_support (void)
 
 /* --- two VMs, two tunnels, 10 MB ------------------------------------------------- */
 
-typedef struct
-{
-  GChecksum   *sum;
-  gsize        received;
-  gboolean     eof;
-  gboolean     closed;
-  GError      *error;
-} Receiver;
-
-typedef struct
-{
-  GChecksum   *sum;
-  GRand       *rand;
-  guint8       chunk[16384];
-  gsize        chunk_len;
-  gsize        chunk_off;
-  gsize        left;
-  gboolean     closed;
-  GError      *error;
-  WbTcpSocket *socket;
-} Sender;
-
-static void
-receiver_received_cb (WbTcpSocket  *socket,
-                      const guint8 *data,
-                      gsize         len,
-                      gpointer      user_data)
-{
-  Receiver *receiver = user_data;
-
-  if (len == 0)
-    {
-      receiver->eof = TRUE;
-      wb_tcp_shutdown (socket);
-      return;
-    }
-  g_checksum_update (receiver->sum, data, len);
-  receiver->received += len;
-}
-
-static void
-receiver_closed_cb (WbTcpSocket  *socket,
-                    const GError *error,
-                    gpointer      user_data)
-{
-  Receiver *receiver = user_data;
-
-  receiver->closed = TRUE;
-  if (error != NULL)
-    receiver->error = g_error_copy (error);
-}
-
-static const WbTcpCallbacks receiver_callbacks = {
-  .received = receiver_received_cb,
-  .closed = receiver_closed_cb,
-};
-
-static void
-accept_cb (WbTcpSocket *socket,
-           gpointer     user_data)
-{
-  wb_tcp_socket_set_callbacks (socket, &receiver_callbacks, user_data);
-}
-
-static void
-sender_pump (Sender *sender)
-{
-  while (sender->left > 0 || sender->chunk_off < sender->chunk_len)
-    {
-      gsize taken;
-
-      if (sender->chunk_off == sender->chunk_len)
-        {
-          sender->chunk_len = MIN (sizeof sender->chunk, sender->left);
-          for (gsize i = 0; i < sender->chunk_len; i++)
-            sender->chunk[i] = g_rand_int (sender->rand);
-          g_checksum_update (sender->sum, sender->chunk, sender->chunk_len);
-          sender->chunk_off = 0;
-          sender->left -= sender->chunk_len;
-        }
-      taken = wb_tcp_send (sender->socket, sender->chunk + sender->chunk_off,
-                           sender->chunk_len - sender->chunk_off);
-      if (taken == 0)
-        return;
-      sender->chunk_off += taken;
-    }
-  wb_tcp_shutdown (sender->socket);
-}
-
-static void
-sender_ready_cb (WbTcpSocket *socket,
-                 gpointer     user_data)
-{
-  Sender *sender = user_data;
-
-  if (sender->left > 0 || sender->chunk_off < sender->chunk_len)
-    sender_pump (sender);
-}
-
-static void
-sender_received_cb (WbTcpSocket  *socket,
-                    const guint8 *data,
-                    gsize         len,
-                    gpointer      user_data)
-{
-}
-
-static void
-sender_closed_cb (WbTcpSocket  *socket,
-                  const GError *error,
-                  gpointer      user_data)
-{
-  Sender *sender = user_data;
-
-  sender->closed = TRUE;
-  if (error != NULL)
-    sender->error = g_error_copy (error);
-}
-
-static const WbTcpCallbacks sender_callbacks = {
-  .connected = sender_ready_cb,
-  .received = sender_received_cb,
-  .writable = sender_ready_cb,
-  .closed = sender_closed_cb,
-};
-
-static void
-rm_rf (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        rm_rf (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
 static void
 tunnel_vm (WbSettings *settings,
            const char *name,
@@ -434,8 +291,8 @@ test_bulk_through_tunnels (void)
   WbSettings *settings;
   WbRuntime *runtime;
   guint16 pa = free_port (), pb = free_port ();
-  Receiver receiver = { g_checksum_new (G_CHECKSUM_SHA256) };
-  Sender sender = { g_checksum_new (G_CHECKSUM_SHA256), g_rand_new_with_seed (11) };
+  WbTestBulkReceiver receiver = { g_checksum_new (G_CHECKSUM_SHA256) };
+  WbTestBulkSender sender = { 0 };
   gint64 start, deadline;
   double seconds;
 
@@ -458,11 +315,12 @@ test_bulk_through_tunnels (void)
   g_assert_cmpuint (_wb_runtime_get_n_networks (runtime), ==, 2);
 
   g_assert_true (wb_tcp_listen (_wb_runtime_get_guest (runtime, "B"), BULK_PORT,
-                                accept_cb, &receiver, &error));
+                                wb_test_bulk_accept_cb, &receiver, &error));
   g_assert_no_error (error);
-  sender.left = BULK_SIZE;
+  wb_test_bulk_sender_init (&sender, BULK_SIZE, 11);
   sender.socket = wb_tcp_connect (_wb_runtime_get_guest (runtime, "A"), 0x0a090002,
-                                  BULK_PORT, &sender_callbacks, &sender, &error);
+                                  BULK_PORT, &wb_test_bulk_sender_callbacks, &sender,
+                                  &error);
   g_assert_no_error (error);
   start = g_get_monotonic_time ();
   deadline = start + 120 * G_USEC_PER_SEC;
@@ -484,12 +342,10 @@ test_bulk_through_tunnels (void)
   g_object_unref (runtime);
   g_object_unref (settings);
   g_object_unref (store);
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  wb_test_run_pending ();
   g_checksum_free (receiver.sum);
-  g_checksum_free (sender.sum);
-  g_rand_free (sender.rand);
-  rm_rf (home);
+  wb_test_bulk_sender_clear (&sender);
+  wb_test_runtime_rm_rf (home);
 }
 
 int
@@ -506,6 +362,6 @@ main (int   argc,
   g_test_add_func ("/generic/vde/support", test_vde_support);
   g_test_add_func ("/generic/udp-tunnel/bulk-10MB", test_bulk_through_tunnels);
   status = g_test_run ();
-  rm_rf (home);
+  wb_test_runtime_rm_rf (home);
   return status;
 }

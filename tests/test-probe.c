@@ -17,209 +17,14 @@
 #include "wb-runtime-private.h"
 #include "wb-settings.h"
 #include "wb-store.h"
+#include "wb-test-runtime.h"
 
 #define IP_PROPERTY "/VirtualBox/GuestInfo/Net/0/V4/IP"
 /* Long enough for ARP and a handshake on a loaded machine, short enough
  * for the silent cases. */
 #define TIMEOUT_MS  1000
 
-typedef struct
-{
-  char       *home;
-  WbStore    *store;
-  WbSettings *settings;
-  WbRuntime  *runtime;
-  guint       state_changes;
-} Fixture;
-
-static void
-rm_rf (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        rm_rf (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static void
-on_vm_state_changed (WbRuntime  *runtime,
-                     const char *uuid,
-                     gboolean    running,
-                     Fixture    *f)
-{
-  f->state_changes++;
-}
-
-static void
-fixture_set_up (Fixture       *f,
-                gconstpointer  data)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *db = NULL;
-
-  /* WIREBOX_HOME is set once in main(), before any thread exists. */
-  f->home = wb_home_get_dir ();
-  g_assert_cmpint (g_mkdir_with_parents (f->home, 0700), ==, 0);
-  db = wb_home_get_db_path ();
-  f->store = wb_store_open (db, &error);
-  g_assert_no_error (error);
-  f->settings = wb_settings_new (f->store);
-  f->runtime = wb_runtime_new (f->settings);
-  g_signal_connect (f->runtime, "vm-state-changed", G_CALLBACK (on_vm_state_changed), f);
-}
-
-static void
-run_pending (void)
-{
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-}
-
-static void
-fixture_tear_down (Fixture       *f,
-                   gconstpointer  data)
-{
-  wb_runtime_shutdown (f->runtime);
-  g_assert_cmpuint (_wb_runtime_get_n_networks (f->runtime), ==, 0);
-  g_clear_object (&f->runtime);
-  g_clear_object (&f->settings);
-  g_clear_object (&f->store);
-  run_pending ();
-  rm_rf (f->home);
-  g_free (f->home);
-}
-
-/* --- helpers ----------------------------------------------------------------- */
-
-static void
-create_vm (Fixture    *f,
-           const char *name)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *uuid = wb_settings_create_vm (f->settings, name, TRUE, &error);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (uuid);
-}
-
-/* Triples (key, slot, value) until a NULL key, all in one call. */
-static void
-change_vm (Fixture    *f,
-           gboolean    guest,
-           const char *name,
-           ...)
-{
-  g_autoptr(GArray) changes = g_array_new (FALSE, FALSE, sizeof (WbVmChange));
-  g_autoptr(GError) error = NULL;
-  const char *key;
-  va_list args;
-
-  va_start (args, name);
-  while ((key = va_arg (args, const char *)) != NULL)
-    {
-      WbVmChange change;
-
-      change.key = key;
-      change.slot = va_arg (args, guint);
-      change.value = va_arg (args, const char *);
-      g_array_append_val (changes, change);
-    }
-  va_end (args);
-
-  if (guest)
-    wb_settings_configure_guest (f->settings, name, (WbVmChange *) changes->data,
-                                 changes->len, &error);
-  else
-    wb_settings_modify_vm (f->settings, name, (WbVmChange *) changes->data,
-                           changes->len, &error);
-  g_assert_no_error (error);
-}
-
-#define modify_vm(f, name, ...) change_vm ((f), FALSE, (name), __VA_ARGS__, NULL)
-#define configure_guest(f, name, ...) change_vm ((f), TRUE, (name), __VA_ARGS__, NULL)
-
-/* A VM with adapter 1 on internal network @intnet at @address (or DHCP
- * when NULL). */
-static void
-create_intnet_vm (Fixture    *f,
-                  const char *name,
-                  const char *intnet,
-                  const char *address,
-                  const char *gateway)
-{
-  create_vm (f, name);
-  modify_vm (f, name, "nic", 1u, "intnet", "intnet", 1u, intnet);
-  if (address != NULL)
-    configure_guest (f, name, "guestip", 1u, address);
-  if (gateway != NULL)
-    configure_guest (f, name, "guestgateway", 1u, gateway);
-}
-
-static void
-start_vm (Fixture    *f,
-          const char *name)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (wb_runtime_start_vm (f->runtime, name, &error));
-  g_assert_no_error (error);
-}
-
-static void
-poweroff_vm (Fixture    *f,
-             const char *name)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (wb_runtime_poweroff_vm (f->runtime, name, &error));
-  g_assert_no_error (error);
-}
-
-static void
-store_result_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_result (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *slot;
-}
-
-static char *
-wait_property (Fixture    *f,
-               const char *name,
-               const char *pattern,
-               guint       timeout_ms)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autofree char *value = NULL;
-
-  wb_runtime_wait_property_async (f->runtime, name, pattern, timeout_ms, NULL,
-                                  store_result_cb, &result);
-  if (!wb_runtime_wait_property_finish (f->runtime, wait_result (&result), NULL,
-                                        &value, &error))
-    {
-      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
-      return NULL;
-    }
-  return g_steal_pointer (&value);
-}
+typedef WbTestFixture Fixture;
 
 static guint32
 ipv4 (const char *text)
@@ -243,8 +48,8 @@ probe_full (Fixture     *f,
   WbProbeResult *probe;
 
   wb_probe_runtime_async (f->runtime, source, target, port, timeout_ms, NULL,
-                          store_result_cb, &result);
-  probe = wb_probe_runtime_finish (f->runtime, wait_result (&result), error);
+                          wb_test_store_result_cb, &result);
+  probe = wb_probe_runtime_finish (f->runtime, wb_test_wait_result (&result), error);
   if (probe != NULL)
     {
       g_autofree char *text = wb_probe_result_describe (probe);
@@ -306,12 +111,12 @@ test_internal (Fixture       *f,
   g_autofree char *text = NULL;
   guint32 address = 0;
 
-  create_intnet_vm (f, "vm2", "lab", "10.7.0.2/24", NULL);
-  create_intnet_vm (f, "vm3", "lab", "10.7.0.3/24", NULL);
-  create_intnet_vm (f, "other", "elsewhere", "10.8.0.5/24", NULL);
-  start_vm (f, "vm2");
-  start_vm (f, "vm3");
-  start_vm (f, "other");
+  wb_test_create_intnet_vm (f, "vm2", "lab", "10.7.0.2/24", NULL);
+  wb_test_create_intnet_vm (f, "vm3", "lab", "10.7.0.3/24", NULL);
+  wb_test_create_intnet_vm (f, "other", "elsewhere", "10.8.0.5/24", NULL);
+  wb_test_start_vm (f, "vm2");
+  wb_test_start_vm (f, "vm3");
+  wb_test_start_vm (f, "other");
 
   /* Reachable on the shared network, SSH banner port by default. */
   result = probe (f, "vm2", "vm3", WB_PROBE_DEFAULT_TCP_PORT);
@@ -374,10 +179,10 @@ test_gateway (Fixture       *f,
 {
   g_autoptr(WbProbeResult) result = NULL;
 
-  create_intnet_vm (f, "vm2", "lab", "10.7.0.2/24", "10.7.0.254");
-  create_intnet_vm (f, "other", "elsewhere", "10.8.0.5/24", NULL);
-  start_vm (f, "vm2");
-  start_vm (f, "other");
+  wb_test_create_intnet_vm (f, "vm2", "lab", "10.7.0.2/24", "10.7.0.254");
+  wb_test_create_intnet_vm (f, "other", "elsewhere", "10.8.0.5/24", NULL);
+  wb_test_start_vm (f, "vm2");
+  wb_test_start_vm (f, "other");
 
   result = probe (f, "vm2", "other", 22);
   g_assert_false (result->reachable);
@@ -395,7 +200,7 @@ test_errors (Fixture       *f,
   g_autoptr(GAsyncResult) async = NULL;
   guint32 address = 0;
 
-  create_intnet_vm (f, "vm2", "lab", "10.7.0.2/24", NULL);
+  wb_test_create_intnet_vm (f, "vm2", "lab", "10.7.0.2/24", NULL);
 
   /* Not running, no such VM, no host on an internal network. */
   result = probe_full (f, "vm2", ipv4 ("10.7.0.3"), 22, TIMEOUT_MS, &error);
@@ -405,7 +210,7 @@ test_errors (Fixture       *f,
   result = probe_full (f, "nobody", ipv4 ("10.7.0.3"), 22, TIMEOUT_MS, &error);
   g_assert_error (error, WB_ERROR, WB_ERROR_NOT_FOUND);
   g_clear_error (&error);
-  start_vm (f, "vm2");
+  wb_test_start_vm (f, "vm2");
   g_assert_false (wb_probe_resolve_target (f->runtime, "vm2", "host", &address, &error));
   g_assert_error (error, WB_ERROR, WB_ERROR_NOT_FOUND);
   g_clear_error (&error);
@@ -415,25 +220,25 @@ test_errors (Fixture       *f,
 
   /* The source stops while the probe waits. */
   wb_probe_runtime_async (f->runtime, "vm2", ipv4 ("10.7.0.99"), 22, 60000, NULL,
-                          store_result_cb, &async);
-  run_pending ();
-  poweroff_vm (f, "vm2");
-  result = wb_probe_runtime_finish (f->runtime, wait_result (&async), &error);
+                          wb_test_store_result_cb, &async);
+  wb_test_run_pending ();
+  wb_test_poweroff_vm (f, "vm2");
+  result = wb_probe_runtime_finish (f->runtime, wb_test_wait_result (&async), &error);
   g_assert_error (error, WB_ERROR, WB_ERROR_BUSY);
   g_assert_null (result);
   g_clear_error (&error);
   g_clear_object (&async);
 
   /* Cancelled. */
-  start_vm (f, "vm2");
+  wb_test_start_vm (f, "vm2");
   {
     g_autoptr(GCancellable) cancellable = g_cancellable_new ();
 
     wb_probe_runtime_async (f->runtime, "vm2", ipv4 ("10.7.0.99"), 22, 60000, cancellable,
-                            store_result_cb, &async);
-    run_pending ();
+                            wb_test_store_result_cb, &async);
+    wb_test_run_pending ();
     g_cancellable_cancel (cancellable);
-    result = wb_probe_runtime_finish (f->runtime, wait_result (&async), &error);
+    result = wb_probe_runtime_finish (f->runtime, wb_test_wait_result (&async), &error);
     g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
     g_assert_null (result);
   }
@@ -451,10 +256,10 @@ test_host_only (Fixture       *f,
   guint16 port = host_listener (&listener);
 
   g_assert_no_error (error);
-  create_vm (f, "ho");
-  modify_vm (f, "ho", "nic", 1u, "hostonly", "hostonlyadapter", 1u, ifname);
-  start_vm (f, "ho");
-  ip = wait_property (f, "ho", IP_PROPERTY, 10000);
+  wb_test_create_vm (f, "ho");
+  wb_test_modify_vm (f, "ho", "nic", 1u, "hostonly", "hostonlyadapter", 1u, ifname);
+  wb_test_start_vm (f, "ho");
+  ip = wb_test_wait_property (f, "ho", IP_PROPERTY, 10000);
   g_assert_nonnull (ip);
 
   result = probe (f, "ho", "host", port);
@@ -474,10 +279,10 @@ test_nat_host (Fixture       *f,
   g_autofree char *ip = NULL;
   guint16 port = host_listener (&listener);
 
-  create_vm (f, "natvm");
-  modify_vm (f, "natvm", "nic", 1u, "nat", "natlocalhostreachable", 1u, "on");
-  start_vm (f, "natvm");
-  ip = wait_property (f, "natvm", IP_PROPERTY, 10000);
+  wb_test_create_vm (f, "natvm");
+  wb_test_modify_vm (f, "natvm", "nic", 1u, "nat", "natlocalhostreachable", 1u, "on");
+  wb_test_start_vm (f, "natvm");
+  ip = wb_test_wait_property (f, "natvm", IP_PROPERTY, 10000);
   g_assert_cmpstr (ip, ==, "10.0.2.15");
 
   result = probe (f, "natvm", "host", port);
@@ -486,13 +291,13 @@ test_nat_host (Fixture       *f,
   g_assert_cmpint (result->tcp, ==, WB_PROBE_OK);
   g_assert_cmpstr (result->path, ==, "adapter 1, NAT");
   g_clear_pointer (&result, wb_probe_result_free);
-  poweroff_vm (f, "natvm");
+  wb_test_poweroff_vm (f, "natvm");
 
   /* VirtualBox 7's default: the host's loopback is not reachable. */
-  modify_vm (f, "natvm", "natlocalhostreachable", 1u, "off");
-  start_vm (f, "natvm");
+  wb_test_modify_vm (f, "natvm", "natlocalhostreachable", 1u, "off");
+  wb_test_start_vm (f, "natvm");
   g_clear_pointer (&ip, g_free);
-  ip = wait_property (f, "natvm", IP_PROPERTY, 10000);
+  ip = wb_test_wait_property (f, "natvm", IP_PROPERTY, 10000);
   g_assert_nonnull (ip);
   result = probe (f, "natvm", "host", port);
   g_assert_cmphex (result->target, ==, ipv4 ("10.0.2.2"));
@@ -517,7 +322,7 @@ main (int    argc,
   g_setenv ("WIREBOX_HOME", home, TRUE);
 
 #define ADD(path, func) \
-  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  g_test_add (path, Fixture, NULL, wb_test_fixture_set_up, func, wb_test_fixture_tear_down)
   ADD ("/probe/internal", test_internal);
   ADD ("/probe/gateway", test_gateway);
   ADD ("/probe/errors", test_errors);
@@ -526,6 +331,6 @@ main (int    argc,
 #undef ADD
 
   status = g_test_run ();
-  rm_rf (base);
+  wb_test_runtime_rm_rf (base);
   return status;
 }

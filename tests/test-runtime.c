@@ -17,247 +17,11 @@
 #include "wb-settings.h"
 #include "wb-store.h"
 #include "wb-tcp.h"
+#include "wb-test-runtime.h"
 
 #define IP_PROPERTY "/VirtualBox/GuestInfo/Net/0/V4/IP"
 
-typedef struct
-{
-  char       *home;
-  WbStore    *store;
-  WbSettings *settings;
-  WbRuntime  *runtime;
-  guint       state_changes;
-} Fixture;
-
-static void
-rm_rf (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        rm_rf (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static void
-on_vm_state_changed (WbRuntime  *runtime,
-                     const char *uuid,
-                     gboolean    running,
-                     Fixture    *f)
-{
-  f->state_changes++;
-}
-
-static void
-fixture_set_up (Fixture       *f,
-                gconstpointer  data)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *db = NULL;
-
-  /* WIREBOX_HOME is set once in main(), before any thread exists. */
-  f->home = wb_home_get_dir ();
-  g_assert_cmpint (g_mkdir_with_parents (f->home, 0700), ==, 0);
-  db = wb_home_get_db_path ();
-  f->store = wb_store_open (db, &error);
-  g_assert_no_error (error);
-  f->settings = wb_settings_new (f->store);
-  f->runtime = wb_runtime_new (f->settings);
-  g_signal_connect (f->runtime, "vm-state-changed", G_CALLBACK (on_vm_state_changed), f);
-}
-
-static void
-run_pending (void)
-{
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-}
-
-static void
-fixture_tear_down (Fixture       *f,
-                   gconstpointer  data)
-{
-  wb_runtime_shutdown (f->runtime);
-  g_assert_cmpuint (_wb_runtime_get_n_networks (f->runtime), ==, 0);
-  g_clear_object (&f->runtime);
-  g_clear_object (&f->settings);
-  g_clear_object (&f->store);
-  run_pending ();
-  rm_rf (f->home);
-  g_free (f->home);
-}
-
-/* --- helpers ----------------------------------------------------------------- */
-
-static void
-create_vm (Fixture    *f,
-           const char *name)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *uuid = wb_settings_create_vm (f->settings, name, TRUE, &error);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (uuid);
-}
-
-/* Triples (key, slot, value) until a NULL key, all in one call. */
-static void
-change_vm (Fixture    *f,
-           gboolean    guest,
-           const char *name,
-           ...)
-{
-  g_autoptr(GArray) changes = g_array_new (FALSE, FALSE, sizeof (WbVmChange));
-  g_autoptr(GError) error = NULL;
-  const char *key;
-  va_list args;
-
-  va_start (args, name);
-  while ((key = va_arg (args, const char *)) != NULL)
-    {
-      WbVmChange change;
-
-      change.key = key;
-      change.slot = va_arg (args, guint);
-      change.value = va_arg (args, const char *);
-      g_array_append_val (changes, change);
-    }
-  va_end (args);
-
-  if (guest)
-    wb_settings_configure_guest (f->settings, name, (WbVmChange *) changes->data,
-                                 changes->len, &error);
-  else
-    wb_settings_modify_vm (f->settings, name, (WbVmChange *) changes->data,
-                           changes->len, &error);
-  g_assert_no_error (error);
-}
-
-#define modify_vm(f, name, ...) change_vm ((f), FALSE, (name), __VA_ARGS__, NULL)
-#define configure_guest(f, name, ...) change_vm ((f), TRUE, (name), __VA_ARGS__, NULL)
-
-/* A VM with adapter 1 on internal network @intnet at @address (or DHCP
- * when NULL). */
-static void
-create_intnet_vm (Fixture    *f,
-                  const char *name,
-                  const char *intnet,
-                  const char *address,
-                  const char *gateway)
-{
-  create_vm (f, name);
-  modify_vm (f, name, "nic", 1u, "intnet", "intnet", 1u, intnet);
-  if (address != NULL)
-    configure_guest (f, name, "guestip", 1u, address);
-  if (gateway != NULL)
-    configure_guest (f, name, "guestgateway", 1u, gateway);
-}
-
-static void
-start_vm (Fixture    *f,
-          const char *name)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (wb_runtime_start_vm (f->runtime, name, &error));
-  g_assert_no_error (error);
-}
-
-static void
-poweroff_vm (Fixture    *f,
-             const char *name)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (wb_runtime_poweroff_vm (f->runtime, name, &error));
-  g_assert_no_error (error);
-}
-
-static void
-control_vm (Fixture    *f,
-            const char *name,
-            const char *key,
-            guint       slot,
-            const char *arg1,
-            const char *arg2)
-{
-  g_autoptr(GError) error = NULL;
-  const char *args[] = { arg1, arg2, NULL };
-
-  g_assert_true (wb_runtime_control_vm (f->runtime, name, key, slot, args, &error));
-  g_assert_no_error (error);
-}
-
-static void
-store_result_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_result (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *slot;
-}
-
-/* guestcontrol VM run -- COMMAND: the exit status, the output in @output. */
-static int
-run (Fixture     *f,
-     const char  *name,
-     const char  *command,
-     char       **output)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
-  g_auto(GStrv) argv = NULL;
-  g_autofree char *out = NULL;
-  int status = -1;
-
-  g_assert_true (g_shell_parse_argv (command, NULL, &argv, &error));
-  wb_runtime_guest_run_async (f->runtime, name, (const char * const *) argv,
-                              NULL, store_result_cb, &result);
-  g_assert_true (wb_runtime_guest_run_finish (f->runtime, wait_result (&result),
-                                              &status, &out, &error));
-  g_assert_no_error (error);
-  /* A page of output is plenty for a log. */
-  g_test_message ("%s$ %s -> %d\n%.2000s", name, command, status, out);
-  if (output != NULL)
-    *output = g_steal_pointer (&out);
-  return status;
-}
-
-static char *
-wait_property (Fixture    *f,
-               const char *name,
-               const char *pattern,
-               guint       timeout_ms)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autofree char *value = NULL;
-
-  wb_runtime_wait_property_async (f->runtime, name, pattern, timeout_ms, NULL,
-                                  store_result_cb, &result);
-  if (!wb_runtime_wait_property_finish (f->runtime, wait_result (&result), NULL,
-                                        &value, &error))
-    {
-      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
-      return NULL;
-    }
-  return g_steal_pointer (&value);
-}
+typedef WbTestFixture Fixture;
 
 static guint64
 nic_drops (Fixture    *f,
@@ -398,7 +162,7 @@ test_lifecycle (Fixture       *f,
   g_autoptr(GVariant) properties = NULL;
   g_autofree char *ip = NULL;
 
-  create_intnet_vm (f, "a/b", "life", "10.1.1.1/24", NULL);
+  wb_test_create_intnet_vm (f, "a/b", "life", "10.1.1.1/24", NULL);
 
   g_assert_false (wb_runtime_poweroff_vm (f->runtime, "a/b", &error));
   g_assert_error (error, WB_ERROR, WB_ERROR_BUSY);
@@ -407,7 +171,7 @@ test_lifecycle (Fixture       *f,
   g_assert_error (error, WB_ERROR, WB_ERROR_NOT_FOUND);
   g_clear_error (&error);
 
-  start_vm (f, "a/b");
+  wb_test_start_vm (f, "a/b");
   g_assert_cmpuint (f->state_changes, ==, 1);
   g_assert_cmpuint (wb_runtime_get_n_running (f->runtime), ==, 1);
   g_assert_cmpuint (_wb_runtime_get_n_networks (f->runtime), ==, 1);
@@ -429,19 +193,19 @@ test_lifecycle (Fixture       *f,
   }
 
   /* A static address is a property at once. */
-  ip = wait_property (f, "a/b", IP_PROPERTY, 1000);
+  ip = wb_test_wait_property (f, "a/b", IP_PROPERTY, 1000);
   g_assert_cmpstr (ip, ==, "10.1.1.1");
   properties = wb_runtime_get_properties (f->runtime, vm->uuid, &error);
   g_assert_no_error (error);
   g_assert_true (g_variant_is_of_type (properties, G_VARIANT_TYPE ("a{ss}")));
-  g_assert_null (wait_property (f, "a/b", "/No/Such/*", 50));
+  g_assert_null (wb_test_wait_property (f, "a/b", "/No/Such/*", 50));
 
   g_assert_true (wb_runtime_reset_vm (f->runtime, "a/b", &error));
   g_assert_no_error (error);
   g_assert_cmpuint (f->state_changes, ==, 3);
   g_assert_cmpuint (wb_runtime_get_n_running (f->runtime), ==, 1);
 
-  poweroff_vm (f, "a/b");
+  wb_test_poweroff_vm (f, "a/b");
   g_assert_cmpuint (f->state_changes, ==, 4);
   g_assert_cmpuint (wb_runtime_get_n_running (f->runtime), ==, 0);
   g_assert_cmpuint (_wb_runtime_get_n_networks (f->runtime), ==, 0);
@@ -474,8 +238,8 @@ test_not_yet_modes (Fixture       *f,
   gboolean link = TRUE;
 
   /* A new VM's adapter 1 is NAT. */
-  create_vm (f, "natvm");
-  start_vm (f, "natvm");
+  wb_test_create_vm (f, "natvm");
+  wb_test_start_vm (f, "natvm");
   stats = wb_runtime_get_nic_stats (f->runtime, "natvm", &error);
   g_assert_no_error (error);
   g_assert_cmpuint (g_variant_n_children (stats), ==, 1);
@@ -489,8 +253,8 @@ test_not_yet_modes (Fixture       *f,
   g_assert_nonnull (strstr (log, "Adapter 1: attached to NAT 10.0.2.0/24"));
 
   /* A host-only interface that does not exist fails the start. */
-  create_vm (f, "ghost");
-  modify_vm (f, "ghost", "nic", 1u, "hostonly", "hostonlyadapter", 1u, "vboxnet7");
+  wb_test_create_vm (f, "ghost");
+  wb_test_modify_vm (f, "ghost", "nic", 1u, "hostonly", "hostonlyadapter", 1u, "vboxnet7");
   g_assert_false (wb_runtime_start_vm (f->runtime, "ghost", &error));
   g_assert_error (error, WB_ERROR, WB_ERROR_NOT_FOUND);
   g_assert_false (wb_runtime_is_running (f->runtime, "ghost"));
@@ -502,195 +266,32 @@ test_internal_network (Fixture       *f,
 {
   g_autofree char *output = NULL;
 
-  create_intnet_vm (f, "vm1", "intnet", "192.168.23.1/24", NULL);
-  configure_guest (f, "vm1", "ipforward", 0u, "on");
-  create_intnet_vm (f, "vm2", "intnet", "192.168.23.2/24", "192.168.23.1");
-  create_intnet_vm (f, "vm3", "intnet", "192.168.23.3/24", "192.168.23.1");
-  create_intnet_vm (f, "vm4", "elsewhere", "192.168.23.4/24", NULL);
-  start_vm (f, "vm1");
-  start_vm (f, "vm2");
-  start_vm (f, "vm3");
-  start_vm (f, "vm4");
+  wb_test_create_intnet_vm (f, "vm1", "intnet", "192.168.23.1/24", NULL);
+  wb_test_configure_guest (f, "vm1", "ipforward", 0u, "on");
+  wb_test_create_intnet_vm (f, "vm2", "intnet", "192.168.23.2/24", "192.168.23.1");
+  wb_test_create_intnet_vm (f, "vm3", "intnet", "192.168.23.3/24", "192.168.23.1");
+  wb_test_create_intnet_vm (f, "vm4", "elsewhere", "192.168.23.4/24", NULL);
+  wb_test_start_vm (f, "vm1");
+  wb_test_start_vm (f, "vm2");
+  wb_test_start_vm (f, "vm3");
+  wb_test_start_vm (f, "vm4");
   g_assert_cmpuint (_wb_runtime_get_n_networks (f->runtime), ==, 2);
 
-  g_assert_cmpint (run (f, "vm2", "ping -c 3 -i 0.2 192.168.23.3", &output), ==, 0);
+  g_assert_cmpint (wb_test_guest_run (f, "vm2", "ping -c 3 -i 0.2 192.168.23.3", &output), ==, 0);
   g_assert_nonnull (strstr (output, "3 received"));
   g_clear_pointer (&output, g_free);
-  g_assert_cmpint (run (f, "vm2", "ping -c 1 192.168.23.1", NULL), ==, 0);
+  g_assert_cmpint (wb_test_guest_run (f, "vm2", "ping -c 1 192.168.23.1", NULL), ==, 0);
 
-  g_assert_cmpint (run (f, "vm2", "tcp 192.168.23.3 22", &output), ==, 0);
+  g_assert_cmpint (wb_test_guest_run (f, "vm2", "tcp 192.168.23.3 22", &output), ==, 0);
   g_assert_true (g_str_has_prefix (output, "SSH-2.0-Wirebox_guest vm3"));
   g_clear_pointer (&output, g_free);
 
-  g_assert_cmpint (run (f, "vm4", "ping -c 1 -W 1 192.168.23.1", NULL), ==, 1);
-  g_assert_cmpint (run (f, "vm4", "ping -c 1 -W 1 192.168.23.2", NULL), ==, 1);
-  g_assert_cmpint (run (f, "vm4", "ping -c 1 -W 1 192.168.23.3", NULL), ==, 1);
+  g_assert_cmpint (wb_test_guest_run (f, "vm4", "ping -c 1 -W 1 192.168.23.1", NULL), ==, 1);
+  g_assert_cmpint (wb_test_guest_run (f, "vm4", "ping -c 1 -W 1 192.168.23.2", NULL), ==, 1);
+  g_assert_cmpint (wb_test_guest_run (f, "vm4", "ping -c 1 -W 1 192.168.23.3", NULL), ==, 1);
 }
 
 /* --- bulk TCP ------------------------------------------------------------------ */
-
-typedef struct
-{
-  GChecksum   *sum;
-  gsize        expected;
-  gsize        received;
-  gboolean     eof;
-  gboolean     closed;
-  GError      *error;
-} BulkReceiver;
-
-typedef struct
-{
-  GChecksum   *sum;
-  GRand       *rand;
-  guint8       chunk[16384];
-  gsize        chunk_len;
-  gsize        chunk_off;
-  gsize        left;
-  gboolean     done;
-  gboolean     closed;
-  GError      *error;
-  WbTcpSocket *socket;
-  GString     *reply;
-} BulkSender;
-
-static void
-bulk_sender_init (BulkSender *sender,
-                  gsize       size)
-{
-  sender->sum = g_checksum_new (G_CHECKSUM_SHA256);
-  sender->rand = g_rand_new_with_seed (7);
-  sender->left = size;
-  sender->reply = g_string_new (NULL);
-}
-
-static void
-bulk_sender_clear (BulkSender *sender)
-{
-  g_checksum_free (sender->sum);
-  g_rand_free (sender->rand);
-  g_string_free (sender->reply, TRUE);
-  g_clear_error (&sender->error);
-}
-
-static void
-bulk_received_cb (WbTcpSocket  *socket,
-                  const guint8 *data,
-                  gsize         len,
-                  gpointer      user_data)
-{
-  BulkReceiver *receiver = user_data;
-
-  if (len == 0)
-    {
-      receiver->eof = TRUE;
-      wb_tcp_shutdown (socket);
-      return;
-    }
-  g_checksum_update (receiver->sum, data, len);
-  receiver->received += len;
-}
-
-static void
-bulk_receiver_closed_cb (WbTcpSocket  *socket,
-                         const GError *error,
-                         gpointer      user_data)
-{
-  BulkReceiver *receiver = user_data;
-
-  receiver->closed = TRUE;
-  if (error != NULL)
-    receiver->error = g_error_copy (error);
-}
-
-static const WbTcpCallbacks receiver_callbacks = {
-  .received = bulk_received_cb,
-  .closed = bulk_receiver_closed_cb,
-};
-
-static void
-bulk_accept_cb (WbTcpSocket *socket,
-                gpointer     user_data)
-{
-  wb_tcp_socket_set_callbacks (socket, &receiver_callbacks, user_data);
-}
-
-static void
-bulk_pump (BulkSender *sender)
-{
-  while (sender->left > 0 || sender->chunk_off < sender->chunk_len)
-    {
-      gsize taken;
-
-      if (sender->chunk_off == sender->chunk_len)
-        {
-          sender->chunk_len = MIN (sizeof sender->chunk, sender->left);
-          for (gsize i = 0; i < sender->chunk_len; i += 4)
-            {
-              guint32 word = g_rand_int (sender->rand);
-
-              memcpy (sender->chunk + i, &word, MIN (4, sender->chunk_len - i));
-            }
-          g_checksum_update (sender->sum, sender->chunk, sender->chunk_len);
-          sender->chunk_off = 0;
-          sender->left -= sender->chunk_len;
-        }
-      taken = wb_tcp_send (sender->socket, sender->chunk + sender->chunk_off,
-                           sender->chunk_len - sender->chunk_off);
-      if (taken == 0)
-        return;
-      sender->chunk_off += taken;
-    }
-  if (!sender->done)
-    {
-      sender->done = TRUE;
-      wb_tcp_shutdown (sender->socket);
-    }
-}
-
-static void
-bulk_connected_cb (WbTcpSocket *socket,
-                   gpointer     user_data)
-{
-  bulk_pump (user_data);
-}
-
-static void
-bulk_writable_cb (WbTcpSocket *socket,
-                  gpointer     user_data)
-{
-  bulk_pump (user_data);
-}
-
-static void
-bulk_sender_received_cb (WbTcpSocket  *socket,
-                         const guint8 *data,
-                         gsize         len,
-                         gpointer      user_data)
-{
-  BulkSender *sender = user_data;
-
-  g_string_append_len (sender->reply, (const char *) data, len);
-}
-
-static void
-bulk_sender_closed_cb (WbTcpSocket  *socket,
-                       const GError *error,
-                       gpointer      user_data)
-{
-  BulkSender *sender = user_data;
-
-  sender->closed = TRUE;
-  if (error != NULL)
-    sender->error = g_error_copy (error);
-}
-
-static const WbTcpCallbacks sender_callbacks = {
-  .connected = bulk_connected_cb,
-  .received = bulk_sender_received_cb,
-  .writable = bulk_writable_cb,
-  .closed = bulk_sender_closed_cb,
-};
 
 static void
 bulk_transfer (Fixture    *f,
@@ -702,16 +303,16 @@ bulk_transfer (Fixture    *f,
   g_autoptr(GError) error = NULL;
   WbGuest *server = _wb_runtime_get_guest (f->runtime, to);
   WbGuest *client = _wb_runtime_get_guest (f->runtime, from);
-  BulkReceiver receiver = { g_checksum_new (G_CHECKSUM_SHA256), size };
-  BulkSender sender = { 0 };
+  WbTestBulkReceiver receiver = { g_checksum_new (G_CHECKSUM_SHA256), size };
+  WbTestBulkSender sender = { 0 };
   gint64 start = g_get_monotonic_time ();
   gint64 deadline = start + 300 * G_USEC_PER_SEC;
   double seconds;
 
-  bulk_sender_init (&sender, size);
-  g_assert_true (wb_tcp_listen (server, 5001, bulk_accept_cb, &receiver, &error));
+  wb_test_bulk_sender_init (&sender, size, 7);
+  g_assert_true (wb_tcp_listen (server, 5001, wb_test_bulk_accept_cb, &receiver, &error));
   g_assert_no_error (error);
-  sender.socket = wb_tcp_connect (client, to_address, 5001, &sender_callbacks,
+  sender.socket = wb_tcp_connect (client, to_address, 5001, &wb_test_bulk_sender_callbacks,
                                   &sender, &error);
   g_assert_no_error (error);
 
@@ -729,7 +330,7 @@ bulk_transfer (Fixture    *f,
                    g_checksum_get_string (sender.sum));
   wb_tcp_unlisten (server, 5001);
   g_checksum_free (receiver.sum);
-  bulk_sender_clear (&sender);
+  wb_test_bulk_sender_clear (&sender);
 }
 
 /* --- the real host's side of the host-only relay ------------------------------ */
@@ -954,7 +555,7 @@ test_host_only (Fixture       *f,
   g_autofree char *command = NULL;
   g_autofree char *expected = NULL;
   HostResponder responder = { 0 };
-  BulkSender sender = { 0 };
+  WbTestBulkSender sender = { 0 };
   gint64 deadline;
 
   g_assert_no_error (error);
@@ -963,25 +564,25 @@ test_host_only (Fixture       *f,
     {
       const char *name = i == 0 ? "hostonly-a" : "hostonly-b";
 
-      create_vm (f, name);
-      modify_vm (f, name, "nic", 1u, "hostonly", "hostonlyadapter", 1u, ifname);
+      wb_test_create_vm (f, name);
+      wb_test_modify_vm (f, name, "nic", 1u, "hostonly", "hostonlyadapter", 1u, ifname);
     }
 
-  start_vm (f, "hostonly-a");
-  ip_a = wait_property (f, "hostonly-a", IP_PROPERTY, 10000);
-  start_vm (f, "hostonly-b");
-  ip_b = wait_property (f, "hostonly-b", IP_PROPERTY, 10000);
+  wb_test_start_vm (f, "hostonly-a");
+  ip_a = wb_test_wait_property (f, "hostonly-a", IP_PROPERTY, 10000);
+  wb_test_start_vm (f, "hostonly-b");
+  ip_b = wb_test_wait_property (f, "hostonly-b", IP_PROPERTY, 10000);
   g_assert_cmpstr (ip_a, ==, "192.168.56.101");
   g_assert_cmpstr (ip_b, ==, "192.168.56.102");
 
-  g_assert_cmpint (run (f, "hostonly-a", "ping -c 2 -i 0.2 192.168.56.102", NULL), ==, 0);
-  g_assert_cmpint (run (f, "hostonly-b", "ping -c 2 -i 0.2 192.168.56.101", NULL), ==, 0);
-  g_assert_cmpint (run (f, "hostonly-a", "ping -c 2 -i 0.2 192.168.56.1", NULL), ==, 0);
+  g_assert_cmpint (wb_test_guest_run (f, "hostonly-a", "ping -c 2 -i 0.2 192.168.56.102", NULL), ==, 0);
+  g_assert_cmpint (wb_test_guest_run (f, "hostonly-b", "ping -c 2 -i 0.2 192.168.56.101", NULL), ==, 0);
+  g_assert_cmpint (wb_test_guest_run (f, "hostonly-a", "ping -c 2 -i 0.2 192.168.56.1", NULL), ==, 0);
 
   /* The relay reaches the real host's 127.0.0.1 (and only that). */
   host_responder_start (&responder);
   command = g_strdup_printf ("http http://192.168.56.1:%u/", responder.port);
-  g_assert_cmpint (run (f, "hostonly-a", command, &output), ==, 0);
+  g_assert_cmpint (wb_test_guest_run (f, "hostonly-a", command, &output), ==, 0);
   g_assert_nonnull (strstr (output, "hello from the host"));
   g_assert_cmpuint (g_atomic_int_get (&responder.requests), ==, 1);
 
@@ -989,15 +590,15 @@ test_host_only (Fixture       *f,
   g_clear_pointer (&command, g_free);
   g_clear_pointer (&output, g_free);
   command = g_strdup_printf ("http http://192.168.56.1:%u/big", responder.port);
-  g_assert_cmpint (run (f, "hostonly-b", command, &output), ==, 0);
+  g_assert_cmpint (wb_test_guest_run (f, "hostonly-b", command, &output), ==, 0);
   expected = big_body ();
   g_assert_cmpuint (strlen (output), ==, BIG_BODY_SIZE);
   g_assert_true (strcmp (output, expected) == 0);
 
   /* Guest to host, then the host's answer after the guest's FIN. */
-  bulk_sender_init (&sender, 8 * 1024 * 1024);
+  wb_test_bulk_sender_init (&sender, 8 * 1024 * 1024, 7);
   sender.socket = wb_tcp_connect (_wb_runtime_get_guest (f->runtime, "hostonly-a"),
-                                  0xc0a83801, responder.port, &sender_callbacks,
+                                  0xc0a83801, responder.port, &wb_test_bulk_sender_callbacks,
                                   &sender, &error);
   g_assert_no_error (error);
   deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
@@ -1005,7 +606,7 @@ test_host_only (Fixture       *f,
     g_main_context_iteration (NULL, TRUE);
   g_assert_no_error (sender.error);
   g_assert_cmpstr (sender.reply->str, ==, g_checksum_get_string (sender.sum));
-  bulk_sender_clear (&sender);
+  wb_test_bulk_sender_clear (&sender);
 
   /* The per-interface switch turns the relay off at once, and on again. */
   g_assert_true (wb_settings_set_host_only_relay (f->settings, "vboxnet0", FALSE, &error));
@@ -1013,28 +614,28 @@ test_host_only (Fixture       *f,
   g_clear_pointer (&command, g_free);
   g_clear_pointer (&output, g_free);
   command = g_strdup_printf ("http http://192.168.56.1:%u/", responder.port);
-  g_assert_cmpint (run (f, "hostonly-a", command, &output), !=, 0);
+  g_assert_cmpint (wb_test_guest_run (f, "hostonly-a", command, &output), !=, 0);
   g_assert_nonnull (strstr (output, "refused"));
-  g_assert_cmpint (run (f, "hostonly-a", "ping -c 1 192.168.56.1", NULL), ==, 0);
+  g_assert_cmpint (wb_test_guest_run (f, "hostonly-a", "ping -c 1 192.168.56.1", NULL), ==, 0);
   g_assert_true (wb_settings_set_host_only_relay (f->settings, "vboxnet0", TRUE, &error));
   g_assert_no_error (error);
-  g_assert_cmpint (run (f, "hostonly-a", command, NULL), ==, 0);
+  g_assert_cmpint (wb_test_guest_run (f, "hostonly-a", command, NULL), ==, 0);
   host_responder_stop (&responder);
 
   /* A port nobody listens on is refused, not hung. */
   g_clear_pointer (&command, g_free);
   command = g_strdup_printf ("tcp 192.168.56.1 %u", responder.port);
-  g_assert_cmpint (run (f, "hostonly-b", command, NULL), !=, 0);
+  g_assert_cmpint (wb_test_guest_run (f, "hostonly-b", command, NULL), !=, 0);
 
   test_udp_relay (_wb_runtime_get_guest (f->runtime, "hostonly-b"));
 
   /* Leases survive a restart. */
-  poweroff_vm (f, "hostonly-a");
-  poweroff_vm (f, "hostonly-b");
+  wb_test_poweroff_vm (f, "hostonly-a");
+  wb_test_poweroff_vm (f, "hostonly-b");
   g_assert_cmpuint (_wb_runtime_get_n_networks (f->runtime), ==, 0);
-  start_vm (f, "hostonly-b");
+  wb_test_start_vm (f, "hostonly-b");
   g_clear_pointer (&ip_b, g_free);
-  ip_b = wait_property (f, "hostonly-b", IP_PROPERTY, 10000);
+  ip_b = wb_test_wait_property (f, "hostonly-b", IP_PROPERTY, 10000);
   g_assert_cmpstr (ip_b, ==, "192.168.56.102");
 }
 
@@ -1048,24 +649,24 @@ test_promiscuous (Fixture       *f,
   guint8 mac1[WB_ETH_ALEN], mac2[WB_ETH_ALEN], mac3[WB_ETH_ALEN];
   guint seen = 0;
 
-  create_intnet_vm (f, "p1", "promisc", "10.7.0.1/24", NULL);
-  create_intnet_vm (f, "p2", "promisc", "10.7.0.2/24", NULL);
-  create_intnet_vm (f, "p3", "promisc", "10.7.0.3/24", NULL);
-  modify_vm (f, "p3", "nicpromisc", 1u, "allow-vms", "nictrace", 1u, "on",
+  wb_test_create_intnet_vm (f, "p1", "promisc", "10.7.0.1/24", NULL);
+  wb_test_create_intnet_vm (f, "p2", "promisc", "10.7.0.2/24", NULL);
+  wb_test_create_intnet_vm (f, "p3", "promisc", "10.7.0.3/24", NULL);
+  wb_test_modify_vm (f, "p3", "nicpromisc", 1u, "allow-vms", "nictrace", 1u, "on",
              "nictracefile", 1u, allow_path);
   adapter_mac (f, "p1", mac1);
   adapter_mac (f, "p2", mac2);
   adapter_mac (f, "p3", mac3);
-  start_vm (f, "p1");
-  start_vm (f, "p2");
-  start_vm (f, "p3");
+  wb_test_start_vm (f, "p1");
+  wb_test_start_vm (f, "p2");
+  wb_test_start_vm (f, "p3");
 
-  g_assert_cmpint (run (f, "p1", "ping -c 2 -i 0.2 10.7.0.2", NULL), ==, 0);
-  control_vm (f, "p3", "nicpromisc", 1, "deny", NULL);
-  control_vm (f, "p3", "nictracefile", 1, deny_path, NULL);
-  g_assert_cmpint (run (f, "p1", "ping -c 2 -i 0.2 10.7.0.2", NULL), ==, 0);
-  g_assert_cmpint (run (f, "p1", "ping -c 1 10.7.0.3", NULL), ==, 0);
-  control_vm (f, "p3", "nictrace", 1, "off", NULL);
+  g_assert_cmpint (wb_test_guest_run (f, "p1", "ping -c 2 -i 0.2 10.7.0.2", NULL), ==, 0);
+  wb_test_control_vm (f, "p3", "nicpromisc", 1, "deny", NULL);
+  wb_test_control_vm (f, "p3", "nictracefile", 1, deny_path, NULL);
+  g_assert_cmpint (wb_test_guest_run (f, "p1", "ping -c 2 -i 0.2 10.7.0.2", NULL), ==, 0);
+  g_assert_cmpint (wb_test_guest_run (f, "p1", "ping -c 1 10.7.0.3", NULL), ==, 0);
+  wb_test_control_vm (f, "p3", "nictrace", 1, "off", NULL);
 
   /* allow-vms: p1 <-> p2 unicast ICMP. */
   frames = read_pcap (allow_path);
@@ -1118,17 +719,17 @@ test_jumbo (Fixture       *f,
     {
       g_autofree char *address = g_strdup_printf ("10.9.0.%u/24", i + 1);
 
-      create_intnet_vm (f, names[i], "jumbo", address, NULL);
-      modify_vm (f, names[i], "nictype", 1u, types[i]);
-      configure_guest (f, names[i], "guestmtu", 1u, "9000");
-      start_vm (f, names[i]);
+      wb_test_create_intnet_vm (f, names[i], "jumbo", address, NULL);
+      wb_test_modify_vm (f, names[i], "nictype", 1u, types[i]);
+      wb_test_configure_guest (f, names[i], "guestmtu", 1u, "9000");
+      wb_test_start_vm (f, names[i]);
     }
 
-  g_assert_cmpint (run (f, "j1", "ping -c 2 -i 0.2 -s 8000 10.9.0.2", NULL), ==, 0);
+  g_assert_cmpint (wb_test_guest_run (f, "j1", "ping -c 2 -i 0.2 -s 8000 10.9.0.2", NULL), ==, 0);
   g_assert_cmpuint (nic_drops (f, "j3", 1, "oversize"), ==, 0);
-  g_assert_cmpint (run (f, "j1", "ping -c 2 -i 0.2 -W 1 -s 8000 10.9.0.3", NULL), ==, 1);
+  g_assert_cmpint (wb_test_guest_run (f, "j1", "ping -c 2 -i 0.2 -W 1 -s 8000 10.9.0.3", NULL), ==, 1);
   g_assert_cmpuint (nic_drops (f, "j3", 1, "oversize"), >=, 2);
-  g_assert_cmpint (run (f, "j1", "ping -c 2 -i 0.2 -s 1000 10.9.0.3", NULL), ==, 0);
+  g_assert_cmpint (wb_test_guest_run (f, "j1", "ping -c 2 -i 0.2 -s 1000 10.9.0.3", NULL), ==, 0);
 }
 
 static void
@@ -1139,34 +740,34 @@ test_cable_and_moves (Fixture       *f,
   g_autoptr(WbVm) vm = NULL;
   const char *bad[] = { "sideways", NULL };
 
-  create_intnet_vm (f, "c1", "intnet", "192.168.23.1/24", NULL);
-  create_intnet_vm (f, "c2", "intnet", "192.168.23.2/24", NULL);
-  create_intnet_vm (f, "c3", "intnet", "192.168.23.3/24", NULL);
-  create_intnet_vm (f, "c5", "other", "192.168.23.5/24", NULL);
-  start_vm (f, "c1");
-  start_vm (f, "c2");
-  start_vm (f, "c3");
-  start_vm (f, "c5");
+  wb_test_create_intnet_vm (f, "c1", "intnet", "192.168.23.1/24", NULL);
+  wb_test_create_intnet_vm (f, "c2", "intnet", "192.168.23.2/24", NULL);
+  wb_test_create_intnet_vm (f, "c3", "intnet", "192.168.23.3/24", NULL);
+  wb_test_create_intnet_vm (f, "c5", "other", "192.168.23.5/24", NULL);
+  wb_test_start_vm (f, "c1");
+  wb_test_start_vm (f, "c2");
+  wb_test_start_vm (f, "c3");
+  wb_test_start_vm (f, "c5");
 
-  g_assert_cmpint (run (f, "c2", "ping -c 1 192.168.23.3", NULL), ==, 0);
-  control_vm (f, "c3", "setlinkstate", 1, "off", NULL);
-  g_assert_cmpint (run (f, "c2", "ping -c 1 -W 1 192.168.23.3", NULL), ==, 1);
+  g_assert_cmpint (wb_test_guest_run (f, "c2", "ping -c 1 192.168.23.3", NULL), ==, 0);
+  wb_test_control_vm (f, "c3", "setlinkstate", 1, "off", NULL);
+  g_assert_cmpint (wb_test_guest_run (f, "c2", "ping -c 1 -W 1 192.168.23.3", NULL), ==, 1);
   vm = wb_settings_get_vm (f->settings, "c3", &error);
   g_assert_false (vm->adapters[0].cable_connected);
   g_clear_pointer (&vm, wb_vm_free);
-  control_vm (f, "c3", "setlinkstate", 1, "on", NULL);
-  g_assert_cmpint (run (f, "c2", "ping -c 1 192.168.23.3", NULL), ==, 0);
+  wb_test_control_vm (f, "c3", "setlinkstate", 1, "on", NULL);
+  g_assert_cmpint (wb_test_guest_run (f, "c2", "ping -c 1 192.168.23.3", NULL), ==, 0);
 
-  control_vm (f, "c3", "nic", 1, "intnet", "other");
-  g_assert_cmpint (run (f, "c2", "ping -c 1 -W 1 192.168.23.3", NULL), ==, 1);
-  g_assert_cmpint (run (f, "c5", "ping -c 1 192.168.23.3", NULL), ==, 0);
+  wb_test_control_vm (f, "c3", "nic", 1, "intnet", "other");
+  g_assert_cmpint (wb_test_guest_run (f, "c2", "ping -c 1 -W 1 192.168.23.3", NULL), ==, 1);
+  g_assert_cmpint (wb_test_guest_run (f, "c5", "ping -c 1 192.168.23.3", NULL), ==, 0);
   vm = wb_settings_get_vm (f->settings, "c3", &error);
   g_assert_cmpstr (vm->adapters[0].intnet, ==, "other");
   g_assert_cmpint (vm->adapters[0].attachment, ==, WB_ATTACHMENT_INTNET);
   g_clear_pointer (&vm, wb_vm_free);
 
-  control_vm (f, "c3", "nic", 1, "null", NULL);
-  g_assert_cmpint (run (f, "c5", "ping -c 1 -W 1 192.168.23.3", NULL), ==, 1);
+  wb_test_control_vm (f, "c3", "nic", 1, "null", NULL);
+  g_assert_cmpint (wb_test_guest_run (f, "c5", "ping -c 1 -W 1 192.168.23.3", NULL), ==, 1);
 
   /* Refused, and nothing changes. */
   g_assert_false (wb_runtime_control_vm (f->runtime, "c3", "nic", 1, bad, &error));
@@ -1185,7 +786,7 @@ test_cable_and_moves (Fixture       *f,
                                          (const char *[]) { "on", NULL }, &error));
   g_assert_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
-  poweroff_vm (f, "c5");
+  wb_test_poweroff_vm (f, "c5");
   g_assert_false (wb_runtime_control_vm (f->runtime, "c5", "setlinkstate", 1,
                                          (const char *[]) { "on", NULL }, &error));
   g_assert_error (error, WB_ERROR, WB_ERROR_BUSY);
@@ -1222,21 +823,21 @@ test_poweroff_releases (Fixture       *f,
                                                 G_N_ELEMENTS (options), &error));
     g_assert_no_error (error);
   }
-  create_intnet_vm (f, "t1", "lab", NULL, NULL);
-  modify_vm (f, "t1", "nictrace", 1u, "on");     /* no file: the default */
-  create_intnet_vm (f, "t2", "lab", NULL, NULL);
-  start_vm (f, "t1");
-  start_vm (f, "t2");
-  g_free (wait_property (f, "t1", IP_PROPERTY, 10000));
-  t2_ip = wait_property (f, "t2", IP_PROPERTY, 10000);
+  wb_test_create_intnet_vm (f, "t1", "lab", NULL, NULL);
+  wb_test_modify_vm (f, "t1", "nictrace", 1u, "on");     /* no file: the default */
+  wb_test_create_intnet_vm (f, "t2", "lab", NULL, NULL);
+  wb_test_start_vm (f, "t1");
+  wb_test_start_vm (f, "t2");
+  g_free (wb_test_wait_property (f, "t1", IP_PROPERTY, 10000));
+  t2_ip = wb_test_wait_property (f, "t2", IP_PROPERTY, 10000);
   g_assert_nonnull (t2_ip);
   ping = g_strdup_printf ("ping -c 2 -i 0.2 %s", t2_ip);
   tcp = g_strdup_printf ("tcp %s 22", t2_ip);
-  g_assert_cmpint (run (f, "t1", ping, NULL), ==, 0);
-  g_assert_cmpint (run (f, "t1", tcp, NULL), ==, 0);
+  g_assert_cmpint (wb_test_guest_run (f, "t1", ping, NULL), ==, 0);
+  g_assert_cmpint (wb_test_guest_run (f, "t1", tcp, NULL), ==, 0);
 
-  poweroff_vm (f, "t1");
-  poweroff_vm (f, "t2");
+  wb_test_poweroff_vm (f, "t1");
+  wb_test_poweroff_vm (f, "t2");
   g_assert_cmpuint (_wb_runtime_get_n_networks (f->runtime), ==, 0);
   g_assert_cmpuint (wb_runtime_get_n_running (f->runtime), ==, 0);
 
@@ -1278,10 +879,10 @@ test_tcp_bulk (Fixture       *f,
 {
   g_autoptr(GError) error = NULL;
 
-  create_intnet_vm (f, "b1", "bulk", "10.5.0.1/24", NULL);
-  create_intnet_vm (f, "b2", "bulk", "10.5.0.2/24", NULL);
-  start_vm (f, "b1");
-  start_vm (f, "b2");
+  wb_test_create_intnet_vm (f, "b1", "bulk", "10.5.0.1/24", NULL);
+  wb_test_create_intnet_vm (f, "b2", "bulk", "10.5.0.2/24", NULL);
+  wb_test_start_vm (f, "b1");
+  wb_test_start_vm (f, "b2");
 
   g_test_message ("1%% loss");
   g_assert_true (wb_runtime_set_segment_faults (f->runtime, "bulk", 10, 0, &error));
@@ -1311,7 +912,7 @@ main (int    argc,
   g_setenv ("WIREBOX_HOME", home, TRUE);
 
 #define ADD(path, func) \
-  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  g_test_add (path, Fixture, NULL, wb_test_fixture_set_up, func, wb_test_fixture_tear_down)
   ADD ("/runtime/lifecycle", test_lifecycle);
   ADD ("/runtime/not-yet-modes", test_not_yet_modes);
   ADD ("/runtime/internal-network", test_internal_network);
@@ -1324,6 +925,6 @@ main (int    argc,
 #undef ADD
 
   status = g_test_run ();
-  rm_rf (base);
+  wb_test_runtime_rm_rf (base);
   return status;
 }

@@ -24,6 +24,7 @@
 #include "wb-settings.h"
 #include "wb-store.h"
 #include "wb-tcp.h"
+#include "wb-test-runtime.h"
 
 #define IP_PROPERTY   "/VirtualBox/GuestInfo/Net/0/V4/IP"
 #define SINK_PORT     5001
@@ -43,24 +44,6 @@ fail_on (GError *error)
 {
   if (error != NULL)
     g_error ("%s", error->message);
-}
-
-static void
-rm_rf (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        rm_rf (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
 }
 
 static void
@@ -91,7 +74,7 @@ bench_clear (Bench *b)
   g_clear_object (&b->store);
   while (g_main_context_iteration (NULL, FALSE))
     ;
-  rm_rf (b->base);
+  wb_test_runtime_rm_rf (b->base);
   g_free (b->base);
 }
 
