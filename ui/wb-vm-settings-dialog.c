@@ -19,6 +19,7 @@ struct _WbVmSettingsDialog
   WbDBusEngine       *engine;
   GCancellable       *cancellable;
   gboolean            busy;
+  gboolean            loading;        /* the VM's adapters are on their way */
   gboolean            close_when_applied;
 
   /* Template children. */
@@ -66,6 +67,7 @@ update_buttons (WbVmSettingsDialog *self)
 {
   gboolean valid = TRUE;
   gboolean modified = FALSE;
+  gboolean idle;
 
   for (guint i = 0; i < N_PAGES; i++)
     {
@@ -78,9 +80,10 @@ update_buttons (WbVmSettingsDialog *self)
       modified = modified || wb_adapter_page_get_modified (page);
     }
 
-  gtk_widget_set_sensitive (GTK_WIDGET (self->ok_button), valid && !self->busy);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->apply_button), valid && modified && !self->busy);
-  gtk_spinner_set_spinning (self->spinner, self->busy);
+  idle = !self->busy && !self->loading;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->ok_button), valid && idle);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->apply_button), valid && modified && idle);
+  gtk_spinner_set_spinning (self->spinner, !idle);
 }
 
 static void
@@ -134,7 +137,28 @@ load_adapters (WbVmSettingsDialog *self,
 static void
 on_vm_adapters_changed_cb (WbVmSettingsDialog *self)
 {
-  load_adapters (self, wb_dbus_vm_get_adapters (self->vm), FALSE);
+  /* While LoadAdapters runs, its reply fills the pages. */
+  if (!self->loading)
+    load_adapters (self, wb_dbus_vm_get_adapters (self->vm), FALSE);
+}
+
+static void
+on_adapters_loaded_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(WbVmSettingsDialog) self = user_data;
+  g_autoptr(GVariant) loaded = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!wb_dbus_vm_call_load_adapters_finish (WB_DBUS_VM (source), &loaded, result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      wb_ui_toast_error (self->toast_overlay, error);
+    }
+  self->loading = FALSE;
+  load_adapters (self, loaded != NULL ? loaded : wb_dbus_vm_get_adapters (self->vm), TRUE);
 }
 
 static void
@@ -514,7 +538,6 @@ wb_vm_settings_dialog_constructed (GObject *object)
 {
   WbVmSettingsDialog *self = WB_VM_SETTINGS_DIALOG (object);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) loaded = NULL;
   GVariant *adapters;
 
   G_OBJECT_CLASS (wb_vm_settings_dialog_parent_class)->constructed (object);
@@ -534,13 +557,17 @@ wb_vm_settings_dialog_constructed (GObject *object)
    * unless its details showed it: the dialog opens with them, not empty.
    * The proxy's Adapters follows the call and stays current. */
   adapters = wb_dbus_vm_get_adapters (self->vm);
-  if (adapters != NULL && g_variant_n_children (adapters) == 0 &&
-      !wb_dbus_vm_call_load_adapters_sync (self->vm, &loaded, NULL, &error))
+  if (adapters != NULL && g_variant_n_children (adapters) == 0)
     {
-      wb_ui_toast_error (self->toast_overlay, error);
-      g_clear_error (&error);
+      /* Nothing blocks the UI thread: the pages fill when the reply comes,
+       * OK and Apply wait for it. */
+      self->loading = TRUE;
+      update_buttons (self);
+      wb_dbus_vm_call_load_adapters (self->vm, self->cancellable, on_adapters_loaded_cb,
+                                     g_object_ref (self));
     }
-  load_adapters (self, loaded != NULL ? loaded : adapters, TRUE);
+  else
+    load_adapters (self, adapters, TRUE);
 
   self->engine = wb_client_get_engine_sync (self->connection, NULL, &error);
   if (self->engine == NULL)

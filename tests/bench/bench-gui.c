@@ -157,6 +157,17 @@ on_dialog_painted_cb (GdkFrameClock *clock,
 {
   double ms = ms_since (bench->t_open);
 
+  /* VM Settings counts once it shows the VM's adapters: it asks for them
+   * asynchronously when the list loaded only summaries. */
+  if (!bench->plain_turn)
+    {
+      GtkSpinner *spinner = GTK_SPINNER (gtk_widget_get_template_child (bench->dialog,
+                                                                        WB_TYPE_VM_SETTINGS_DIALOG,
+                                                                        "spinner"));
+
+      if (gtk_spinner_get_spinning (spinner))
+        return;
+    }
   stop_after_paint (bench->dialog, &bench->paint_id);
   g_array_append_val (bench->plain_turn ? bench->plain_ms : bench->dialog_ms, ms);
   gtk_window_destroy (GTK_WINDOW (bench->dialog));
@@ -465,7 +476,7 @@ run_all (void)
   plain_ms = median (plain);
   g_print ("empty AdwWindow over the main window, present to first frame: %.1f ms, median of %u\n",
            plain_ms, plain->len);
-  g_print ("open VM Settings, present to first frame: %.1f ms "
+  g_print ("open VM Settings, present to the first frame with its adapters: %.1f ms "
            "(%.1f / %.1f = %.2f x empty window; first, cold: %.1f ms; median of %u; aim < 100 ms)\n",
            open_ms, open_ms, plain_ms, open_ms / plain_ms, open_first, settings->len);
 
