@@ -263,16 +263,43 @@ logs_dir (void)
   return dir;
 }
 
-/* "<logs>/<vm><suffix>" */
+/* "<logs>/<name><suffix>" */
+static char *
+name_file_path (const char *name,
+                const char *suffix)
+{
+  g_autofree char *dir = logs_dir ();
+  g_autofree char *base = sanitize_file_name (name);
+  g_autofree char *file = g_strconcat (base, suffix, NULL);
+
+  return g_build_filename (dir, file, NULL);
+}
+
 static char *
 vm_file_path (RunningVm  *vm,
               const char *suffix)
 {
-  g_autofree char *dir = logs_dir ();
-  g_autofree char *base = sanitize_file_name (vm->vm->name);
-  g_autofree char *file = g_strconcat (base, suffix, NULL);
+  return name_file_path (vm->vm->name, suffix);
+}
 
-  return g_build_filename (dir, file, NULL);
+void
+wb_runtime_delete_vm_files (WbRuntime  *self,
+                            const char *name)
+{
+  g_return_if_fail (WB_IS_RUNTIME (self));
+  g_return_if_fail (name != NULL);
+
+  /* Only what the engine names after the VM in its logs folder: a trace
+   * file the user chose elsewhere is the user's. */
+  for (guint slot = 0; slot <= WB_MAX_ADAPTERS; slot++)
+    {
+      g_autofree char *suffix = slot == 0 ? g_strdup (".log")
+                                          : g_strdup_printf ("-%u.pcap", slot);
+      g_autofree char *path = name_file_path (name, suffix);
+
+      if (g_unlink (path) != 0 && errno != ENOENT)
+        g_warning ("Cannot remove %s: %s", path, g_strerror (errno));
+    }
 }
 
 /* Reports the drops since the last report, per adapter and reason. */

@@ -41,6 +41,9 @@ gboolean    wb_runtime_poweroff_vm        (WbRuntime            *self,
 gboolean    wb_runtime_reset_vm           (WbRuntime            *self,
                                            const char           *name_or_uuid,
                                            GError              **error);
+/* unregistervm --delete: removes the VM's log and default trace files. */
+void        wb_runtime_delete_vm_files    (WbRuntime            *self,
+                                           const char           *name);
 gboolean    wb_runtime_is_running         (WbRuntime            *self,
                                            const char           *uuid);
 guint       wb_runtime_get_n_running      (WbRuntime            *self);

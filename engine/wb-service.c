@@ -642,8 +642,11 @@ handle_delete_vm (WbDBusEngine          *iface,
 {
   WbService *self = WB_SERVICE (iface);
   g_autoptr(GError) error = NULL;
-  gboolean ok = wb_settings_delete_vm (self->settings, vm, &error);
+  g_autoptr(WbVm) found = wb_settings_get_vm (self->settings, vm, &error);
+  gboolean ok = found != NULL && wb_settings_delete_vm (self->settings, found->uuid, &error);
 
+  if (ok && delete_files)
+    wb_runtime_delete_vm_files (self->runtime, found->name);
   return reply_empty (invocation, ok, error);
 }
 

@@ -4,6 +4,7 @@ controlvm, list runningvms, the counters in showvminfo, guestcontrol run
 and guestproperty, on the seed's internal-network example: VM1 at
 192.168.23.1/24 forwarding, VM2 and VM3 at .2 and .3 with gateway .1."""
 
+import os
 import re
 
 import wbtest
@@ -140,6 +141,25 @@ class Lifecycle(RunCase):
         self.assertIn('nosuch', r.stderr.splitlines()[1])
         self.assertIn('VM "VM3" has been successfully started.', r.stdout)
         self.assertNotIn('VM1', r.stdout)
+
+    def test_unregistervm_delete_removes_logs_and_traces(self):
+        self.ok('modifyvm', 'VM2', '--nictrace1', 'on')
+        self.ok('modifyvm', 'VM3', '--nictrace1', 'on')
+        self.start('VM2', 'VM3')
+        self.ok('controlvm', 'VM2', 'poweroff')
+        self.ok('controlvm', 'VM3', 'poweroff')
+        logs = os.path.join(self.home.path, 'logs')
+        for name in ('VM2', 'VM3'):
+            self.assertTrue(os.path.exists(os.path.join(logs, name + '.log')))
+            self.assertTrue(os.path.exists(os.path.join(logs, name + '-1.pcap')))
+        # Without --delete the files stay; with it they go.
+        self.assertEqual(self.ok('unregistervm', 'VM2'), '')
+        self.assertTrue(os.path.exists(os.path.join(logs, 'VM2.log')))
+        self.assertEqual(self.ok('unregistervm', 'VM3', '--delete'), '')
+        self.assertFalse(os.path.exists(os.path.join(logs, 'VM3.log')))
+        self.assertFalse(os.path.exists(os.path.join(logs, 'VM3-1.pcap')))
+        self.assertNotIn('"VM3"', self.ok('list', 'vms'))
+        self.refused('unregistervm', 'VM3', '--delete', code=1, mentions=['VM3'])
 
     def test_refused_while_running(self):
         self.start('VM2')
