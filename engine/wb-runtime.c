@@ -1628,6 +1628,41 @@ wb_runtime_get_n_running (WbRuntime *self)
   return g_hash_table_size (self->vms);
 }
 
+static int
+compare_by_creation (gconstpointer a,
+                     gconstpointer b)
+{
+  const RunningVm *x = *(RunningVm * const *) a;
+  const RunningVm *y = *(RunningVm * const *) b;
+
+  return (x->vm->id > y->vm->id) - (x->vm->id < y->vm->id);
+}
+
+GVariant *
+wb_runtime_list_running (WbRuntime *self)
+{
+  g_autoptr(GPtrArray) vms = g_ptr_array_new ();
+  GVariantBuilder builder;
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_val_if_fail (WB_IS_RUNTIME (self), NULL);
+
+  g_hash_table_iter_init (&iter, self->vms);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (vms, value);
+  g_ptr_array_sort (vms, compare_by_creation);
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(ss)"));
+  for (guint i = 0; i < vms->len; i++)
+    {
+      const RunningVm *vm = g_ptr_array_index (vms, i);
+
+      g_variant_builder_add (&builder, "(ss)", vm->vm->name, vm->vm->uuid);
+    }
+  return g_variant_builder_end (&builder);
+}
+
 void
 wb_runtime_shutdown (WbRuntime *self)
 {

@@ -47,6 +47,8 @@ void        wb_runtime_delete_vm_files    (WbRuntime            *self,
 gboolean    wb_runtime_is_running         (WbRuntime            *self,
                                            const char           *uuid);
 guint       wb_runtime_get_n_running      (WbRuntime            *self);
+/* The running VMs as a(ss) (name, uuid), in creation order. */
+GVariant   *wb_runtime_list_running       (WbRuntime            *self);
 
 /* controlvm on a running VM, in effect when this returns:
  *   "nic"          args: MODE [TARGET]   (as modifyvm --nicN / its target)

@@ -77,7 +77,8 @@ class Lifecycle(RunCase):
                   for vm in ('VM1', 'VM2', 'VM3')}
         guest_before = [l for l in self.readable('VM2').splitlines()
                         if 'Guest:' in l]
-        self.start('VM1', 'VM2', 'VM3')
+        # Started in reverse: the list still follows creation order.
+        self.start('VM3', 'VM2', 'VM1')
 
         self.assertEqual(self.ok('list', 'runningvms'), self.ok('list', 'vms'))
         self.assertEqual(len(self.ok('list', 'runningvms').splitlines()), 3)
