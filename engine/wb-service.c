@@ -989,11 +989,25 @@ handle_get_guest_properties (WbDBusEngine          *iface,
 }
 
 /* The pending reply of a call that completes later. */
+/* The pending reply of a call that completes later. When the caller goes
+ * away first, its command or wait is cancelled rather than left running. */
 typedef struct
 {
   WbService             *service;
   GDBusMethodInvocation *invocation;
+  GDBusConnection       *connection;
+  GCancellable          *cancellable;
+  gulong                 closed_id;
 } Pending;
+
+static void
+on_caller_closed_cb (GDBusConnection *connection,
+                     gboolean         remote_peer_vanished,
+                     GError          *error,
+                     GCancellable    *cancellable)
+{
+  g_cancellable_cancel (cancellable);
+}
 
 static Pending *
 pending_new (WbService             *self,
@@ -1003,12 +1017,22 @@ pending_new (WbService             *self,
 
   pending->service = g_object_ref (self);
   pending->invocation = g_object_ref (invocation);
+  pending->connection = g_object_ref (g_dbus_method_invocation_get_connection (invocation));
+  pending->cancellable = g_cancellable_new ();
+  pending->closed_id = g_signal_connect_object (pending->connection, "closed",
+                                                G_CALLBACK (on_caller_closed_cb),
+                                                pending->cancellable, 0);
+  if (g_dbus_connection_is_closed (pending->connection))
+    g_cancellable_cancel (pending->cancellable);
   return pending;
 }
 
 static void
 pending_free (Pending *pending)
 {
+  g_clear_signal_handler (&pending->closed_id, pending->connection);
+  g_object_unref (pending->cancellable);
+  g_object_unref (pending->connection);
   g_object_unref (pending->service);
   g_object_unref (pending->invocation);
   g_free (pending);
@@ -1044,9 +1068,10 @@ handle_wait_guest_property (WbDBusEngine          *iface,
                             guint                  timeout_ms)
 {
   WbService *self = WB_SERVICE (iface);
+  Pending *pending = pending_new (self, invocation);
 
-  wb_runtime_wait_property_async (self->runtime, vm, pattern, timeout_ms, NULL,
-                                  on_property_waited_cb, pending_new (self, invocation));
+  wb_runtime_wait_property_async (self->runtime, vm, pattern, timeout_ms, pending->cancellable,
+                                  on_property_waited_cb, pending);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -1084,6 +1109,7 @@ handle_guest_run (WbDBusEngine          *iface,
                   const char * const    *argv)
 {
   WbService *self = WB_SERVICE (iface);
+  Pending *pending;
 
   if (argv == NULL || argv[0] == NULL)
     {
@@ -1092,8 +1118,9 @@ handle_guest_run (WbDBusEngine          *iface,
                                                      "No command to run");
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
-  wb_runtime_guest_run_async (self->runtime, vm, argv, NULL, on_guest_ran_cb,
-                              pending_new (self, invocation));
+  pending = pending_new (self, invocation);
+  wb_runtime_guest_run_async (self->runtime, vm, argv, pending->cancellable, on_guest_ran_cb,
+                              pending);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -1123,10 +1150,11 @@ handle_probe (WbDBusEngine          *iface,
               guint16                tcp_port)
 {
   WbService *self = WB_SERVICE (iface);
+  Pending *pending = pending_new (self, invocation);
 
   wb_probe_names_async (self->runtime, from, to,
-                        tcp_port != 0 ? tcp_port : WB_PROBE_DEFAULT_TCP_PORT, NULL,
-                        on_probed_cb, pending_new (self, invocation));
+                        tcp_port != 0 ? tcp_port : WB_PROBE_DEFAULT_TCP_PORT,
+                        pending->cancellable, on_probed_cb, pending);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 

@@ -6,6 +6,7 @@ and guestproperty, on the seed's internal-network example: VM1 at
 
 import os
 import re
+import time
 
 import wbtest
 from test_cli import CliTestCase
@@ -213,11 +214,17 @@ class GuestNetwork(RunCase):
         self.assertIn('default via 192.168.23.1', r.stdout)
 
     def test_guestcontrol_timeout(self):
-        r = self.run_guest('VM2', 'ping', '-c', '5', '-i', '0.2',
+        r = self.run_guest('VM2', 'ping', '-c', '50', '-i', '0.2',
                            '192.168.23.3', options=['--timeout', '200'])
         self.assertEqual(r.returncode, 20, r.stdout + r.stderr)
         self.assertEqual(r.stderr.count('\n'), 1, r.stderr)
         self.assertIn('200 ms', r.stderr)
+        # The client gave up and closed its connection: the engine stops the
+        # command instead of pinging on.
+        time.sleep(0.5)
+        sent = self.stats('VM2')[1][2]
+        time.sleep(1.0)
+        self.assertEqual(self.stats('VM2')[1][2], sent)
 
     def test_link_state_and_moving(self):
         self.assertPings('VM2', '192.168.23.3')
