@@ -408,6 +408,9 @@ serve (HostResponder *responder,
          && (n = g_socket_receive (client, buffer, sizeof buffer,
                                    responder->cancellable, NULL)) > 0)
     g_string_append_len (request, buffer, n);
+  /* Counted before answering: the guest may be done with the answer
+   * before this thread gets to close the connection. */
+  g_atomic_int_inc (&responder->requests);
   body = g_str_has_prefix (request->str, "GET /big ") ? big_body ()
                                                       : g_strdup ("hello from the host\n");
   head = g_strdup_printf ("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n"
@@ -431,7 +434,6 @@ host_responder_thread (gpointer data)
         return NULL;
       serve (responder, client);
       g_socket_close (client, NULL);
-      g_atomic_int_inc (&responder->requests);
     }
 }
 
