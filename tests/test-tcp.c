@@ -1583,6 +1583,7 @@ test_service_http (void)
 {
   Wire *wire = wire_new (2);
   g_autoptr(GError) error = NULL;
+  const char *second;
   Endpoint client;
   RunResult r;
 
@@ -1612,11 +1613,39 @@ test_service_http (void)
   client.socket = wb_tcp_connect (wire->nodes[0].guest, ADDR (2), 80, &ep_callbacks, &client, &error);
   g_assert_true (wire_run_until (wire, &client.connected, 2000));
   send_all (client.socket, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-  g_assert_true (wire_run_until (wire, &client.eof, 2000));
+  wire_run_for (wire, 100);
   g_assert_true (g_str_has_prefix (client.received->str, "HTTP/1.1 200 OK\r\n"));
   g_assert_nonnull (strstr (client.received->str, "\r\nContent-Type: text/html; charset=utf-8\r\n"));
-  g_assert_nonnull (strstr (client.received->str, "\r\nConnection: close\r\n"));
   g_assert_nonnull (strstr (client.received->str, "\r\nContent-Length: "));
+  /* HTTP/1.1 keeps the connection for the next requests: two pipelined,
+   * the second asking to close. */
+  g_assert_null (strstr (client.received->str, "Connection:"));
+  g_assert_false (client.eof);
+  g_string_truncate (client.received, 0);
+  send_all (client.socket, "HEAD / HTTP/1.1\r\nHost: x\r\n\r\n"
+                           "GET /index.html HTTP/1.1\r\nHost: x\r\nConnection: Close\r\n\r\n");
+  g_assert_true (wire_run_until (wire, &client.eof, 2000));
+  g_assert_true (g_str_has_prefix (client.received->str, "HTTP/1.1 200 OK\r\n"));
+  second = strstr (client.received->str + 1, "HTTP/1.1 200 OK\r\n");
+  g_assert_nonnull (second);
+  g_assert_nonnull (strstr (second, "\r\nConnection: close\r\n"));
+  /* The HEAD answer has no body: the first page is the second answer's. */
+  g_assert_true (strstr (client.received->str, "<!DOCTYPE html>") > second);
+  wb_tcp_shutdown (client.socket);
+  g_assert_true (wire_run_until (wire, &client.closed, 2000));
+  endpoint_clear (&client);
+
+  /* HTTP/1.0 closes unless the client asks to keep the connection. */
+  endpoint_init (&client);
+  client.socket = wb_tcp_connect (wire->nodes[0].guest, ADDR (2), 80, &ep_callbacks, &client, &error);
+  g_assert_true (wire_run_until (wire, &client.connected, 2000));
+  send_all (client.socket, "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+  wire_run_for (wire, 100);
+  g_assert_nonnull (strstr (client.received->str, "\r\nConnection: keep-alive\r\n"));
+  g_assert_false (client.eof);
+  send_all (client.socket, "GET / HTTP/1.0\r\n\r\n");
+  g_assert_true (wire_run_until (wire, &client.eof, 2000));
+  g_assert_nonnull (strstr (client.received->str, "\r\nConnection: close\r\n"));
   wb_tcp_shutdown (client.socket);
   g_assert_true (wire_run_until (wire, &client.closed, 2000));
   endpoint_clear (&client);

@@ -9,7 +9,8 @@
  * notify frees the service, whether the port is closed by
  * _wb_guest_apps_stop_service() or the guest's stack goes away. Stopping a
  * service aborts its connections. Each connection of a service is bounded
- * in time (SSH 120 s, HTTP 30 s) and in memory (an HTTP request 8 KiB, the
+ * in time (SSH 120 s; HTTP 30 s per request, and as long idle between the
+ * requests of a persistent connection) and in memory (an HTTP request 8 KiB, the
  * output an echo keeps while the peer does not read 4 MiB): a peer cannot
  * pin a guest's resources by going quiet.
  *
@@ -57,7 +58,7 @@ typedef struct
   GByteArray   *out;           /* what the send buffer did not take yet */
   gsize         out_pos;
   gboolean      closing;       /* shut down once out is sent */
-  gboolean      done;          /* HTTP: answered; the rest is ignored */
+  gboolean      done;          /* HTTP: answered the last request; the rest is ignored */
 } Conn;
 
 static void
@@ -199,12 +200,25 @@ http_page (WbGuest *guest)
   return g_string_free (page, FALSE);
 }
 
-static void
-http_respond (Conn       *conn,
-              guint       code,
-              const char *reason,
-              const char *body,
-              gboolean    head_only)
+/* How a response ends its connection. */
+typedef enum
+{
+  HTTP_CLOSE,
+  HTTP_KEEP_ALIVE,          /* HTTP/1.1: persistent unless said otherwise */
+  HTTP_KEEP_ALIVE_1_0,      /* HTTP/1.0 with "Connection: keep-alive" */
+} HttpPersistence;
+
+/* Sends a response. After HTTP_CLOSE the connection closes once it is
+ * sent; otherwise it waits for the next request (the session timer starts
+ * again). FALSE when the connection is gone (aborted: the peer does not
+ * read). */
+static gboolean
+http_respond (Conn            *conn,
+              guint            code,
+              const char      *reason,
+              const char      *body,
+              gboolean         head_only,
+              HttpPersistence  persistence)
 {
   g_autoptr(GString) response = g_string_new (NULL);
   gsize body_len = strlen (body);
@@ -215,16 +229,35 @@ http_respond (Conn       *conn,
                           "Content-Type: text/html; charset=utf-8\r\n"
                           "Content-Length: %" G_GSIZE_FORMAT "\r\n"
                           "%s"
-                          "Connection: close\r\n"
+                          "%s"
                           "\r\n",
                           code, reason, body_len,
-                          code == 405 ? "Allow: GET, HEAD\r\n" : "");
+                          code == 405 ? "Allow: GET, HEAD\r\n" : "",
+                          persistence == HTTP_CLOSE ? "Connection: close\r\n"
+                          : persistence == HTTP_KEEP_ALIVE_1_0 ? "Connection: keep-alive\r\n"
+                          : "");
   if (!head_only)
     g_string_append_len (response, body, (gssize) body_len);
-  conn->done = TRUE;
-  g_clear_pointer (&conn->in, g_byte_array_unref);
-  if (conn_write (conn, (const guint8 *) response->str, response->len))
-    conn_close_when_sent (conn);
+  if (persistence == HTTP_CLOSE)
+    {
+      conn->done = TRUE;
+      g_clear_pointer (&conn->in, g_byte_array_unref);
+    }
+  if (!conn_write (conn, (const guint8 *) response->str, response->len))
+    return FALSE;
+  if (persistence == HTTP_CLOSE)
+    {
+      conn_close_when_sent (conn);
+      return TRUE;
+    }
+  if (conn->timer != NULL)
+    {
+      g_source_destroy (conn->timer);
+      g_clear_pointer (&conn->timer, g_source_unref);
+    }
+  conn->timer = _wb_guest_timeout_new (conn->service->guest, HTTP_SESSION_MS,
+                                       conn_timeout_cb, conn);
+  return TRUE;
 }
 
 static void
@@ -237,7 +270,7 @@ http_respond_error (Conn       *conn,
                                            "<body><h1>%u %s</h1></body></html>\n",
                                            code, reason, code, reason);
 
-  http_respond (conn, code, reason, body, FALSE);
+  http_respond (conn, code, reason, body, FALSE, HTTP_CLOSE);
 }
 
 static gboolean
@@ -251,15 +284,32 @@ http_is_token (const char *s)
   return TRUE;
 }
 
+/* Whether a "Connection" header's value lists @token. */
+static gboolean
+http_connection_has (const char *value,
+                     const char *token)
+{
+  g_auto(GStrv) tokens = g_strsplit (value, ",", -1);
+
+  for (guint i = 0; tokens[i] != NULL; i++)
+    if (g_ascii_strcasecmp (g_strstrip (tokens[i]), token) == 0)
+      return TRUE;
+  return FALSE;
+}
+
 /* Answers the request in @head (the request line and headers, without the
- * empty line that ends them). */
-static void
+ * empty line that ends them). TRUE when the connection stays open for
+ * another request. */
+static gboolean
 http_answer (Conn *conn,
              char *head)
 {
   g_auto(GStrv) lines = g_strsplit (head, "\n", -1);
   g_auto(GStrv) parts = NULL;
   g_autofree char *page = NULL;
+  HttpPersistence persistence;
+  gboolean said_close = FALSE;
+  gboolean said_keep_alive = FALSE;
   char *path;
   char *query;
   gboolean head_only;
@@ -277,13 +327,13 @@ http_answer (Conn *conn,
       || !g_ascii_isdigit (parts[2][7]) || parts[2][8] != '\0')
     {
       http_respond_error (conn, 400, "Bad Request");
-      return;
+      return FALSE;
     }
   for (guint i = 0; parts[1][i] != '\0'; i++)
     if (g_ascii_iscntrl (parts[1][i]))
       {
         http_respond_error (conn, 400, "Bad Request");
-        return;
+        return FALSE;
       }
   for (guint i = 1; lines[i] != NULL; i++)
     {
@@ -292,21 +342,32 @@ http_answer (Conn *conn,
       if (colon == NULL)
         {
           http_respond_error (conn, 400, "Bad Request");
-          return;
+          return FALSE;
         }
       *colon = '\0';
       if (!http_is_token (lines[i]))
         {
           http_respond_error (conn, 400, "Bad Request");
-          return;
+          return FALSE;
+        }
+      if (g_ascii_strcasecmp (lines[i], "Connection") == 0)
+        {
+          said_close |= http_connection_has (colon + 1, "close");
+          said_keep_alive |= http_connection_has (colon + 1, "keep-alive");
         }
     }
+  if (said_close)
+    persistence = HTTP_CLOSE;
+  else if (parts[2][7] == '0')
+    persistence = said_keep_alive ? HTTP_KEEP_ALIVE_1_0 : HTTP_CLOSE;
+  else
+    persistence = HTTP_KEEP_ALIVE;
 
   head_only = strcmp (parts[0], "HEAD") == 0;
   if (!head_only && strcmp (parts[0], "GET") != 0)
     {
       http_respond_error (conn, 405, "Method Not Allowed");
-      return;
+      return FALSE;
     }
   path = parts[1];
   query = strchr (path, '?');
@@ -315,10 +376,11 @@ http_answer (Conn *conn,
   if (strcmp (path, "/") != 0 && strcmp (path, "/index.html") != 0)
     {
       http_respond_error (conn, 404, "Not Found");
-      return;
+      return FALSE;
     }
   page = http_page (conn->service->guest);
-  http_respond (conn, 200, "OK", page, head_only);
+  return http_respond (conn, 200, "OK", page, head_only, persistence)
+         && persistence != HTTP_CLOSE;
 }
 
 static void
@@ -345,26 +407,37 @@ http_service_received (Conn         *conn,
       return;
     }
   g_byte_array_append (conn->in, data, (guint) len);
-  /* Skip the empty lines a client may send before a request (RFC 9112
-   * §2.2), then look for the end of the headers. */
-  while (conn->in->len > 0 && (conn->in->data[0] == '\r' || conn->in->data[0] == '\n'))
-    g_byte_array_remove_index (conn->in, 0);
-  end = memmem (conn->in->data, conn->in->len, "\r\n\r\n", 4);
-  head_len = end != NULL ? (gsize) (end - conn->in->data) : 0;
-  if (end == NULL)
+  /* Each whole request in turn (a client may send the next before the
+   * answer to the last: pipelining). The requests are bodiless: only GET
+   * and HEAD are served, and anything else closes the connection. */
+  for (;;)
     {
-      end = memmem (conn->in->data, conn->in->len, "\n\n", 2);
-      head_len = end != NULL ? (gsize) (end - conn->in->data) : 0;
+      gsize terminator;
+
+      /* Skip the empty lines a client may send before a request (RFC 9112
+       * §2.2), then look for the end of the headers. */
+      while (conn->in->len > 0 && (conn->in->data[0] == '\r' || conn->in->data[0] == '\n'))
+        g_byte_array_remove_index (conn->in, 0);
+      end = memmem (conn->in->data, conn->in->len, "\r\n\r\n", 4);
+      terminator = 4;
+      if (end == NULL)
+        {
+          end = memmem (conn->in->data, conn->in->len, "\n\n", 2);
+          terminator = 2;
+        }
+      if (end == NULL)
+        return;
+      head_len = (gsize) (end - conn->in->data);
+      if (memchr (conn->in->data, '\0', head_len) != NULL)
+        {
+          http_respond_error (conn, 400, "Bad Request");
+          return;
+        }
+      conn->in->data[head_len] = '\0';
+      if (!http_answer (conn, (char *) conn->in->data))
+        return;
+      g_byte_array_remove_range (conn->in, 0, (guint) (head_len + terminator));
     }
-  if (end == NULL)
-    return;
-  if (memchr (conn->in->data, '\0', head_len) != NULL)
-    {
-      http_respond_error (conn, 400, "Bad Request");
-      return;
-    }
-  conn->in->data[head_len] = '\0';
-  http_answer (conn, (char *) conn->in->data);
 }
 
 static void
