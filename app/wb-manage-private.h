@@ -197,6 +197,11 @@ gboolean _wb_manage_list_dhcpservers  (WbDBusEngine  *engine,
                                        GString       *out,
                                        GError       **error);
 
+/* wb-manage-matrix.c */
+gboolean _wb_manage_matrix            (int            argc,
+                                       char         **argv,
+                                       GError       **error);
+
 /* wb-manage-output.c */
 void        _wb_manage_append_field     (GString     *out,
                                          guint        column,

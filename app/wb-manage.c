@@ -103,6 +103,22 @@ static const WbManageCommand commands[] = {
     "  VM's mode reaches it; a VM name means its address on a shared network.\n"
     "  Prints one line; exits 0 if the port answered, 1 if not.\n",
     NULL },
+  { "matrix", _wb_manage_matrix,
+    "wirebox-manage matrix [--modes] [--format text|json]\n"
+    USAGE_INDENT "[--outside <ipv4>[:<port>]]\n"
+    "\n"
+    "  Wirebox: the connectivity matrix of the running VMs. Every pair of\n"
+    "  endpoints (the VMs, the Host, the Net/LAN and the Outside) is probed for\n"
+    "  real, an ICMP echo and a TCP connect; a cell reads +, Port forward (only\n"
+    "  through a forward, which is named), - (with the reason) or not probed.\n"
+    "  Nothing is sent off this machine: the Net/LAN and the Outside are\n"
+    "  stand-ins at 198.51.100.0/24 unless --outside names a real target\n"
+    "  (kept for later runs).\n"
+    "  --modes measures the five modes in a throwaway lab of their own and\n"
+    "  compares them with VirtualBox's table (Host-only, Internal, Bridged,\n"
+    "  NAT, NAT Network). --format json prints JSON alone on stdout. The\n"
+    "  command waits as long as the probes take.\n",
+    NULL },
   { "natnetwork", _wb_manage_natnetwork,
     "wirebox-manage natnetwork add --netname <name> --network <network>\n"
     USAGE_INDENT "[--enable|--disable] [--dhcp on|off] [--ipv6 on|off]\n"

@@ -1,24 +1,23 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The emulated LAN (wb-lan.h). Every station is a guest stack of the
- * engine's; the gateway's has two interfaces: eth0 on the LAN and eth1 on
- * a private segment it shares only with the "Outside" stand-in, with IP
- * forwarding on and masquerading out of eth1 (so the stand-in needs no
- * route back). The DHCP server shares the gateway's port and address:
- * DHCP requests go to it, everything else to the gateway's stack (which
- * answers ARP for the shared address).
+ * engine's; the gateway is the router of the "Outside" stand-in
+ * (wb-standin.h), with its eth0 on the LAN. The DHCP server shares the
+ * gateway's port and address: DHCP requests go to it, everything else to
+ * the gateway's stack (which answers ARP for the shared address).
  */
 #include "wb-lan.h"
+
+#include <string.h>
 
 #include "wb-dhcpd.h"
 #include "wb-guest-private.h"
 #include "wb-host-endpoint.h"
 #include "wb-model.h"
 #include "wb-net.h"
+#include "wb-standin.h"
 
 #define LAN_MTU               WB_ETH_JUMBO_MTU
-#define OUTSIDE_MTU           WB_ETH_MTU
-#define OUTSIDE_GATEWAY       0xc63364feu     /* 198.51.100.254, the gateway's eth1 */
 #define POOL_SIZE             100
 #define POOL_PREFERRED_START  100             /* .100, as home routers do */
 #define PEER_FROM_TOP         5               /* .250 on a /24 */
@@ -54,10 +53,10 @@ struct _WbLan
   char            *ifname;
   WbLanLogFunc     log;
   gpointer         user_data;
-  WbSegment       *outside_segment;
-  Station          gateway;
+  GMainContext    *context;
+  WbStandin       *outside;       /* its router is the gateway */
+  WbSegmentPort   *gateway_port;  /* the gateway's eth0 and the DHCP server */
   Station          peer;
-  Station          outside;
   WbDhcpd         *dhcpd;
   WbHostEndpoint  *host;
   guint64          outside_drops;
@@ -208,16 +207,6 @@ station_deliver0_cb (gpointer      user_data,
 }
 
 static void
-station_deliver1_cb (gpointer      user_data,
-                     const guint8 *frame,
-                     gsize         len)
-{
-  Station *station = user_data;
-
-  wb_guest_input (station->guest, 1, frame, len);
-}
-
-static void
 station_init (Station    *station,
               WbLan      *lan,
               Role        role)
@@ -229,32 +218,27 @@ station_init (Station    *station,
 
   station->lan = lan;
   station->guest = wb_guest_new (role_names[role],
-                                 wb_segment_get_context (lan->outside_segment),
+                                 lan->context,
                                  &callbacks, station);
 }
 
-/* Interface @iface of @station at @address/@prefix on @segment; frames go
- * to @deliver (NULL: straight to the stack). */
+/* Interface 0 of @station at @address/@prefix on @segment. */
 static void
-station_attach (Station              *station,
-                Role                  role,
-                guint                 iface,
-                WbSegment            *segment,
-                guint32               address,
-                guint                 prefix,
-                WbSegmentDeliverFunc  deliver)
+station_attach (Station    *station,
+                Role        role,
+                WbSegment  *segment,
+                guint32     address,
+                guint       prefix)
 {
-  static const WbSegmentDeliverFunc to_stack[] = { station_deliver0_cb, station_deliver1_cb };
   guint8 mac[WB_ETH_ALEN];
 
-  station_mac (station->lan->ifname, role, iface, mac);
-  wb_guest_add_interface (station->guest, iface, mac, wb_segment_get_mtu (segment));
-  wb_guest_configure_static (station->guest, iface, address, prefix);
-  station->ports[iface] = wb_segment_add_port (segment, WB_PORT_HOST,
-                                               WB_PORT_FLAGS_IPV4_ONLY, mac,
-                                               deliver != NULL ? deliver : to_stack[iface],
-                                               station);
-  wb_guest_set_link (station->guest, iface, TRUE);
+  station_mac (station->lan->ifname, role, 0, mac);
+  wb_guest_add_interface (station->guest, 0, mac, wb_segment_get_mtu (segment));
+  wb_guest_configure_static (station->guest, 0, address, prefix);
+  station->ports[0] = wb_segment_add_port (segment, WB_PORT_HOST,
+                                           WB_PORT_FLAGS_IPV4_ONLY, mac,
+                                           station_deliver0_cb, station);
+  wb_guest_set_link (station->guest, 0, TRUE);
 }
 
 static void
@@ -322,27 +306,36 @@ gateway_deliver_cb (gpointer      user_data,
                     const guint8 *frame,
                     gsize         len)
 {
-  Station *station = user_data;
-  WbLan *lan = station->lan;
+  WbLan *lan = user_data;
 
   if (lan->dhcpd != NULL && is_dhcp_request (frame, len))
     {
       wb_dhcpd_input (lan->dhcpd, frame, len);
       return;
     }
+  if (lan->outside == NULL)
+    return;
   if (is_bound_outside (lan, frame, len))
     lan->outside_drops++;
-  wb_guest_input (station->guest, 0, frame, len);
+  wb_standin_input (lan->outside, frame, len);
 }
 
+/* The gateway's eth0 and the DHCP server send through the same port. */
 static void
-dhcpd_send_cb (gpointer      user_data,
-               const guint8 *frame,
-               gsize         len)
+gateway_send_cb (gpointer      user_data,
+                 const guint8 *frame,
+                 gsize         len)
 {
   WbLan *lan = user_data;
 
-  wb_segment_port_send (lan->gateway.ports[0], frame, len);
+  wb_segment_port_send (lan->gateway_port, frame, len);
+}
+
+static void
+outside_log_cb (gpointer    user_data,
+                const char *message)
+{
+  lan_log (user_data, "%s", message);
 }
 
 static void
@@ -358,16 +351,26 @@ add_gateway (WbLan     *lan,
 {
   g_autoptr(WbDhcpServer) config = NULL;
   g_autofree char *name = g_strconcat ("bridged:", lan->ifname, NULL);
+  g_autofree char *outside_name = NULL;
   const WbLanPlan *plan = &lan->plan;
+  WbStandinConfig outside = { 0 };
   guint8 mac[WB_ETH_ALEN];
 
-  station_init (&lan->gateway, lan, ROLE_GATEWAY);
-  station_attach (&lan->gateway, ROLE_GATEWAY, 0, segment, plan->gateway,
-                  plan->prefix, gateway_deliver_cb);
-  station_attach (&lan->gateway, ROLE_GATEWAY, 1, lan->outside_segment,
-                  OUTSIDE_GATEWAY, WB_LAN_OUTSIDE_PREFIX, NULL);
-  wb_guest_set_ip_forward (lan->gateway.guest, TRUE);
-  wb_guest_set_masquerade (lan->gateway.guest, 1, TRUE);
+  station_mac (lan->ifname, ROLE_GATEWAY, 0, mac);
+  /* The port first: the gateway announces its address as it comes up. */
+  lan->gateway_port = wb_segment_add_port (segment, WB_PORT_HOST, WB_PORT_FLAGS_IPV4_ONLY,
+                                           mac, gateway_deliver_cb, lan);
+  outside_name = g_strconcat (wb_segment_get_name (segment), " outside", NULL);
+  outside.router_name = role_names[ROLE_GATEWAY];
+  outside.segment_name = outside_name;
+  memcpy (outside.inward_mac, mac, WB_ETH_ALEN);
+  outside.inward_address = plan->gateway;
+  outside.inward_prefix = plan->prefix;
+  outside.inward_mtu = wb_segment_get_mtu (segment);
+  station_mac (lan->ifname, ROLE_GATEWAY, 1, outside.outward_mac);
+  station_mac (lan->ifname, ROLE_OUTSIDE, 0, outside.station_mac);
+  lan->outside = wb_standin_new (&outside, lan->context, gateway_send_cb,
+                                 outside_log_cb, lan);
 
   config = wb_dhcp_server_new (name);
   g_free (config->server_ip);
@@ -380,9 +383,8 @@ add_gateway (WbLan     *lan,
   config->upper_ip = wb_ipv4_to_string (plan->pool_upper);
   config->enabled = TRUE;
 
-  station_mac (lan->ifname, ROLE_GATEWAY, 0, mac);
   /* Leases live as long as the LAN: it is not the user's DHCP server. */
-  lan->dhcpd = wb_dhcpd_new (config, NULL, mac, dhcpd_send_cb, dhcpd_log_cb, lan);
+  lan->dhcpd = wb_dhcpd_new (config, NULL, mac, gateway_send_cb, dhcpd_log_cb, lan);
   wb_dhcpd_set_router (lan->dhcpd, plan->gateway);
 }
 
@@ -402,7 +404,6 @@ wb_lan_new (WbSegment       *segment,
             WbLanLogFunc     log,
             gpointer         user_data)
 {
-  g_autofree char *outside_name = NULL;
   WbLan *lan;
   guint8 mac[WB_ETH_ALEN];
 
@@ -414,9 +415,7 @@ wb_lan_new (WbSegment       *segment,
   lan->ifname = g_strdup (ifname);
   lan->log = log;
   lan->user_data = user_data;
-  outside_name = g_strconcat (wb_segment_get_name (segment), " outside", NULL);
-  lan->outside_segment = wb_segment_new (outside_name, OUTSIDE_MTU,
-                                         wb_segment_get_context (segment));
+  lan->context = wb_segment_get_context (segment);
 
   add_gateway (lan, segment);
 
@@ -425,14 +424,9 @@ wb_lan_new (WbSegment       *segment,
                                     host_log_cb, lan);
 
   station_init (&lan->peer, lan, ROLE_PEER);
-  station_attach (&lan->peer, ROLE_PEER, 0, segment, plan->peer, plan->prefix, NULL);
+  station_attach (&lan->peer, ROLE_PEER, segment, plan->peer, plan->prefix);
   wb_guest_set_gateway (lan->peer.guest, 0, plan->gateway);
   station_add_services (&lan->peer);
-
-  station_init (&lan->outside, lan, ROLE_OUTSIDE);
-  station_attach (&lan->outside, ROLE_OUTSIDE, 0, lan->outside_segment,
-                  WB_LAN_OUTSIDE_ADDRESS, WB_LAN_OUTSIDE_PREFIX, NULL);
-  station_add_services (&lan->outside);
   return lan;
 }
 
@@ -441,12 +435,11 @@ wb_lan_free (WbLan *lan)
 {
   if (lan == NULL)
     return;
-  station_clear (&lan->outside);
   station_clear (&lan->peer);
   wb_host_endpoint_free (lan->host);
   g_clear_pointer (&lan->dhcpd, wb_dhcpd_free);
-  station_clear (&lan->gateway);
-  wb_segment_free (lan->outside_segment);
+  g_clear_pointer (&lan->outside, wb_standin_free);
+  g_clear_pointer (&lan->gateway_port, wb_segment_remove_port);
   g_free (lan->ifname);
   g_free (lan);
 }
@@ -462,13 +455,13 @@ wb_lan_get_station (WbLan      *lan,
                     const char *role)
 {
   if (g_strcmp0 (role, role_names[ROLE_GATEWAY]) == 0)
-    return lan->gateway.guest;
+    return wb_standin_get_router (lan->outside);
   if (g_strcmp0 (role, role_names[ROLE_HOST]) == 0)
     return wb_host_endpoint_get_guest (lan->host);
   if (g_strcmp0 (role, role_names[ROLE_PEER]) == 0)
     return lan->peer.guest;
   if (g_strcmp0 (role, role_names[ROLE_OUTSIDE]) == 0)
-    return lan->outside.guest;
+    return wb_standin_get_station (lan->outside);
   return NULL;
 }
 

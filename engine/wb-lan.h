@@ -15,7 +15,9 @@
  *   that answers ping and serves HTTP and SSH banners;
  * - behind the gateway, on a private segment, the "Outside" stand-in at
  *   WB_LAN_OUTSIDE_ADDRESS (198.51.100.1, a documentation address) serving
- *   the same.
+ *   the same (wb-standin.h; the gateway is its router). NAT adapters and
+ *   NAT networks reach the same kind of stand-in through their libslirp
+ *   port (wb-slirp.h), never through libslirp itself.
  *
  * No real traffic leaves: the gateway is the engine's own router (a guest
  * stack with forwarding), whose only routes are the LAN subnet and
@@ -33,11 +35,12 @@
 
 #include "wb-guest.h"
 #include "wb-segment.h"
+#include "wb-standin.h"
 
 G_BEGIN_DECLS
 
-#define WB_LAN_OUTSIDE_ADDRESS   0xc6336401u   /* 198.51.100.1 */
-#define WB_LAN_OUTSIDE_PREFIX    24
+#define WB_LAN_OUTSIDE_ADDRESS   WB_STANDIN_ADDRESS   /* 198.51.100.1 */
+#define WB_LAN_OUTSIDE_PREFIX    WB_STANDIN_PREFIX
 #define WB_LAN_FALLBACK_NETWORK  0x0a0a0a00u   /* 10.10.10.0/24 */
 #define WB_LAN_FALLBACK_HOST     0x0a0a0a48u   /* 10.10.10.72 */
 #define WB_LAN_FALLBACK_PREFIX   24

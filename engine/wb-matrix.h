@@ -26,9 +26,10 @@
  *   as a source, the peer of the VM's emulated LAN (bridged), or through
  *   the forwards not bound to a loopback address (NAT modes), or a LAN of
  *   the matrix's own with no VM on it (whose gateway has no route to the
- *   lab: a measured "-").
+ *   lab: "-", read from the gateway's routing table).
  * - No probe leaves the machine: before sending, the way from the source
- *   to the target is followed hop by hop (routes, routers of the lab); a
+ *   to the target is followed hop by hop (routes, routers of the lab, an
+ *   emulated LAN's gateway: where one has no route, "-" without a wait); a
  *   way that ends at libslirp for an address it would connect to for real
  *   is not taken, and the cell reads "-" with that reason.
  *

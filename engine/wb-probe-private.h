@@ -34,4 +34,17 @@ WbGuest    *_wb_probe_run_get_source  (WbProbeRun         *probe);
  * touching it. */
 void        _wb_probe_run_source_gone (WbProbeRun         *probe);
 
+/* The guest's routing, for the connectivity matrix's walk (which cannot
+ * see the guest's internals): the route to @dst (FALSE: none); the
+ * default route; whether it forwards. */
+gboolean    _wb_probe_guest_route     (WbGuest            *guest,
+                                       guint32             dst,
+                                       guint              *iface,
+                                       guint32            *next_hop,
+                                       gboolean           *local);
+gboolean    _wb_probe_guest_default_route (WbGuest        *guest,
+                                       guint              *iface,
+                                       guint32            *gateway);
+gboolean    _wb_probe_guest_forwards  (WbGuest            *guest);
+
 G_END_DECLS

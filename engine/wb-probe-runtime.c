@@ -108,9 +108,15 @@ lookup_vm (WbRuntime   *runtime,
            WbVm       **vm_out,
            GError     **error)
 {
-  g_autoptr(WbVm) vm = wb_settings_get_vm (runtime_settings (runtime), name, error);
+  const WbVm *running = _wb_runtime_get_vm (runtime, name);
+  g_autoptr(WbVm) vm = NULL;
   WbGuest *guest;
 
+  /* The runtime's own copy first: VMs it runs need not be stored. */
+  if (running != NULL)
+    vm = wb_vm_copy (running);
+  else
+    vm = wb_settings_get_vm (runtime_settings (runtime), name, error);
   if (vm == NULL)
     return NULL;
   guest = _wb_runtime_get_guest (runtime, vm->uuid);
@@ -123,7 +129,8 @@ lookup_vm (WbRuntime   *runtime,
   return guest;
 }
 
-/* "bridged:IFACE/ROLE": a station of a running emulated LAN. */
+/* "bridged:IFACE/ROLE": a station of a running emulated LAN;
+ * "hostonly:IFACE/host": the host endpoint of a host-only network. */
 static WbGuest *
 lookup_station (WbRuntime   *runtime,
                 const char  *name,
@@ -134,6 +141,17 @@ lookup_station (WbRuntime   *runtime,
   WbLan *lan;
   WbGuest *station;
 
+  if (slash != NULL && g_str_has_prefix (name, "hostonly:") && strcmp (slash, "/host") == 0)
+    {
+      g_autofree char *key = g_strndup (name, slash - name);
+      WbRuntimeNetwork network;
+
+      if (!_wb_runtime_get_network (runtime, key, &network) || network.host == NULL)
+        return NULL;
+      if (ifname != NULL)
+        *ifname = g_strdup (key + strlen ("hostonly:"));
+      return wb_host_endpoint_get_guest (network.host);
+    }
   if (slash == NULL || !g_str_has_prefix (name, "bridged:"))
     return NULL;
   iface = g_strndup (name + strlen ("bridged:"), slash - name - strlen ("bridged:"));
@@ -218,12 +236,18 @@ wb_probe_resolve_target (WbRuntime   *runtime,
 
   source_guest = lookup_station (runtime, source, &station_if);
   if (source_guest != NULL)
-    station_key = g_strconcat ("bridged:", station_if, NULL);
+    station_key = g_strndup (source, strrchr (source, '/') - source);
   else if ((source_guest = lookup_vm (runtime, source, &source_vm, error)) == NULL)
     return FALSE;
 
   if (g_ascii_strcasecmp (target, "host") == 0)
     {
+      if (station_key != NULL && g_str_has_prefix (station_key, "hostonly:"))
+        {
+          g_set_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT,
+                       "'%s' is the host itself", source);
+          return FALSE;
+        }
       if (station_key != NULL)
         {
           *address = wb_lan_get_plan (_wb_runtime_get_lan (runtime, station_if))->host;
@@ -340,8 +364,10 @@ wb_probe_runtime_async (WbRuntime           *runtime,
 
   guest = lookup_station (runtime, source, &station_if);
   if (guest != NULL)
-    labels[0] = g_strdup_printf ("LAN station '%s', bridged interface '%s'",
-                                 strrchr (source, '/') + 1, station_if);
+    labels[0] = g_str_has_prefix (source, "hostonly:")
+                ? g_strdup_printf ("host endpoint, host-only interface '%s'", station_if)
+                : g_strdup_printf ("LAN station '%s', bridged interface '%s'",
+                                   strrchr (source, '/') + 1, station_if);
   else if ((guest = lookup_vm (runtime, source, &vm, &error)) != NULL)
     {
       for (guint i = 0; i < WB_MAX_ADAPTERS && i < WB_GUEST_MAX_IFACES; i++)

@@ -487,3 +487,34 @@ _wb_probe_run_source_gone (WbProbeRun *probe)
   probe_complete (probe, g_error_new_literal (WB_ERROR, WB_ERROR_BUSY,
                                               "The probe's source stopped"));
 }
+
+gboolean
+_wb_probe_guest_route (WbGuest  *guest,
+                       guint32   dst,
+                       guint    *iface,
+                       guint32  *next_hop,
+                       gboolean *local)
+{
+  WbRoute route;
+
+  if (!_wb_guest_route_lookup (guest, dst, &route))
+    return FALSE;
+  *iface = route.iface;
+  *next_hop = route.next_hop;
+  *local = route.local;
+  return TRUE;
+}
+
+gboolean
+_wb_probe_guest_default_route (WbGuest *guest,
+                               guint   *iface,
+                               guint32 *gateway)
+{
+  return _wb_guest_default_route (guest, iface, gateway);
+}
+
+gboolean
+_wb_probe_guest_forwards (WbGuest *guest)
+{
+  return guest->ip_forward;
+}

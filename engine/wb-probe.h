@@ -120,7 +120,8 @@ WbProbeResult  *wb_probe_finish        (GAsyncResult         *result,
 /* The same from an endpoint of @runtime's world, by name: a running VM
  * (name or UUID; its path names the adapter and its network), or a station
  * of an emulated LAN, "bridged:IFACE/ROLE" (ROLE as wb_lan_get_station:
- * peer, host, gateway, outside). NOT_FOUND / BUSY ("not running") when there
+ * peer, host, gateway, outside), or the host endpoint of a host-only
+ * network, "hostonly:IFACE/host". NOT_FOUND / BUSY ("not running") when there
  * is no such source; a source that stops during the probe fails it with
  * WB_ERROR_BUSY. */
 void            wb_probe_runtime_async (WbRuntime            *runtime,

@@ -166,6 +166,12 @@ struct _WbRuntime
   GHashTable    *faults;          /* internal network name -> Faults* */
   GList         *waits;           /* PropertyWait* */
   GSource       *drop_report;     /* while a VM runs */
+
+  /* A world of its own (the modes matrix, wb-runtime-private.h). */
+  char          *logs_dir;        /* NULL: the settings home's */
+  gboolean       engine_only;     /* never a TAP device nor the real interface */
+  guint32        lan_network;     /* emulated LANs planned here; 0: mirror */
+  guint          lan_prefix;
 };
 
 G_DEFINE_FINAL_TYPE (WbRuntime, wb_runtime, G_TYPE_OBJECT)
@@ -254,9 +260,9 @@ vm_log (RunningVm  *vm,
 /* The logs folder, created if need be (a failure shows when a file in it
  * is opened). */
 static char *
-logs_dir (void)
+logs_dir (WbRuntime *self)
 {
-  char *dir = wb_home_get_logs_dir ();
+  char *dir = self->logs_dir != NULL ? g_strdup (self->logs_dir) : wb_home_get_logs_dir ();
 
   if (g_mkdir_with_parents (dir, 0700) != 0)
     g_debug ("Cannot create %s: %s", dir, g_strerror (errno));
@@ -265,10 +271,11 @@ logs_dir (void)
 
 /* "<logs>/<name><suffix>" */
 static char *
-name_file_path (const char *name,
+name_file_path (WbRuntime  *self,
+                const char *name,
                 const char *suffix)
 {
-  g_autofree char *dir = logs_dir ();
+  g_autofree char *dir = logs_dir (self);
   g_autofree char *base = sanitize_file_name (name);
   g_autofree char *file = g_strconcat (base, suffix, NULL);
 
@@ -279,7 +286,7 @@ static char *
 vm_file_path (RunningVm  *vm,
               const char *suffix)
 {
-  return name_file_path (vm->vm->name, suffix);
+  return name_file_path (vm->runtime, vm->vm->name, suffix);
 }
 
 void
@@ -295,7 +302,7 @@ wb_runtime_delete_vm_files (WbRuntime  *self,
     {
       g_autofree char *suffix = slot == 0 ? g_strdup (".log")
                                           : g_strdup_printf ("-%u.pcap", slot);
-      g_autofree char *path = name_file_path (name, suffix);
+      g_autofree char *path = name_file_path (self, name, suffix);
 
       if (g_unlink (path) != 0 && errno != ENOENT)
         g_warning ("Cannot remove %s: %s", path, g_strerror (errno));
@@ -477,7 +484,7 @@ network_add_host (Network     *network,
   hif = wb_store_load_host_only_if (store, ifname, error);
   if (hif == NULL)
     return FALSE;
-  if (network_add_tap (network, ifname))
+  if (!network->runtime->engine_only && network_add_tap (network, ifname))
     return TRUE;
   if (!wb_ipv4_parse (hif->ip, &address, error)
       || !wb_netmask_parse (hif->netmask, &prefix, error))
@@ -508,6 +515,16 @@ network_add_bridged (Network     *network,
   guint prefix = 0;
   WbLanPlan plan;
 
+  /* A world of its own: its LAN on its own subnet, whatever @ifname is. */
+  if (network->runtime->lan_network != 0)
+    {
+      wb_lan_plan (network->runtime->lan_network + 2, network->runtime->lan_prefix, &plan);
+      network->lan = wb_lan_new (network->segment, ifname, &plan, network_log_cb, network);
+      g_free (network->description);
+      network->description = g_strdup_printf ("bridged interface '%s' (emulated LAN)", ifname);
+      return TRUE;
+    }
+
   for (guint i = 0; i < ifs->len && hostif == NULL; i++)
     {
       const WbHostIf *candidate = g_ptr_array_index (ifs, i);
@@ -523,7 +540,7 @@ network_add_bridged (Network     *network,
       return FALSE;
     }
 
-  if (wb_packet_wanted ())
+  if (!network->runtime->engine_only && wb_packet_wanted ())
     {
       network->packet = wb_packet_open (network->segment, ifname, error);
       g_free (network->description);
@@ -1233,7 +1250,7 @@ adapter_trace_path (RunningVm       *vm,
       return vm_file_path (vm, suffix);
     }
 
-  dir = logs_dir ();
+  dir = logs_dir (vm->runtime);
   return g_build_filename (dir, config->trace_file, NULL);
 }
 
@@ -2321,6 +2338,83 @@ _wb_runtime_get_lan (WbRuntime  *self,
   return network != NULL ? network->lan : NULL;
 }
 
+const WbVm *
+_wb_runtime_get_vm (WbRuntime  *self,
+                    const char *name_or_uuid)
+{
+  RunningVm *vm = lookup_running (self, name_or_uuid, NULL);
+
+  return vm != NULL ? vm->vm : NULL;
+}
+
+static void
+network_describe (Network          *network,
+                  WbRuntimeNetwork *out)
+{
+  *out = (WbRuntimeNetwork) {
+    .key = network->name,
+    .slirp = network->slirp,
+    .host = network->host,
+    .lan = network->lan,
+    .natnet = network->natnet,
+    .leaves = network->tap != NULL || network->packet != NULL
+              || network->udp_tunnel != NULL || network->vde != NULL,
+  };
+}
+
+gboolean
+_wb_runtime_get_adapter_network (WbRuntime        *self,
+                                 const char       *uuid,
+                                 guint             slot,
+                                 WbRuntimeNetwork *network)
+{
+  RunningVm *vm = lookup_running (self, uuid, NULL);
+  Adapter *adapter;
+
+  if (vm == NULL || slot < 1 || slot > WB_MAX_ADAPTERS)
+    return FALSE;
+  adapter = &vm->adapters[slot - 1];
+  if (adapter->nic == NULL || adapter->network == NULL)
+    return FALSE;
+  network_describe (adapter->network, network);
+  return TRUE;
+}
+
+gboolean
+_wb_runtime_get_network (WbRuntime        *self,
+                         const char       *key,
+                         WbRuntimeNetwork *network)
+{
+  Network *found = g_hash_table_lookup (self->networks, key);
+
+  if (found == NULL)
+    return FALSE;
+  network_describe (found, network);
+  return TRUE;
+}
+
+void
+_wb_runtime_set_logs_dir (WbRuntime  *self,
+                          const char *dir)
+{
+  g_return_if_fail (WB_IS_RUNTIME (self));
+
+  g_free (self->logs_dir);
+  self->logs_dir = g_strdup (dir);
+}
+
+void
+_wb_runtime_set_engine_only (WbRuntime *self,
+                             guint32    lan_network,
+                             guint      lan_prefix)
+{
+  g_return_if_fail (WB_IS_RUNTIME (self));
+
+  self->engine_only = TRUE;
+  self->lan_network = lan_network;
+  self->lan_prefix = lan_prefix;
+}
+
 /* --- GObject ---------------------------------------------------------------- */
 
 WbRuntime *
@@ -2358,6 +2452,7 @@ wb_runtime_finalize (GObject *object)
   g_hash_table_unref (self->networks);
   g_hash_table_unref (self->faults);
   g_main_context_unref (self->context);
+  g_free (self->logs_dir);
 
   G_OBJECT_CLASS (wb_runtime_parent_class)->finalize (object);
 }

@@ -3,6 +3,8 @@
 
 #include "wb-error.h"
 #include "wb-hostifs.h"
+#include "wb-matrix.h"
+#include "wb-modes.h"
 #include "wb-probe.h"
 #include "wb-variant.h"
 
@@ -25,6 +27,10 @@ struct _WbService
   WbSettings           *settings;
   WbRuntime            *runtime;
   GPtrArray            *clients;         /* Client* */
+  WbMatrix             *matrix;          /* from the first RunMatrix or GetMatrix */
+  gint64                progress_at;     /* MatrixProgress: the last one sent */
+  GSource              *progress_source; /* ... and the one held back */
+  guint                 progress[3];     /* generation, done, total */
 };
 
 static void wb_service_iface_init (WbDBusEngineIface *iface);
@@ -1158,6 +1164,214 @@ handle_probe (WbDBusEngine          *iface,
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+/* --- the modes matrix (wb-modes.h) ------------------------------------------- */
+
+static void
+on_modes_progress_cb (WbModes   *modes,
+                      guint      done,
+                      guint      total,
+                      WbService *self)
+{
+  wb_dbus_engine_emit_modes_progress (WB_DBUS_ENGINE (self), done, total);
+}
+
+static void
+on_modes_run_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(Pending) pending = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) answer = wb_modes_run_finish (WB_MODES (source), result, &error);
+
+  if (answer == NULL)
+    {
+      reply_error (pending->invocation, error);
+      return;
+    }
+  wb_dbus_engine_complete_run_modes_matrix (WB_DBUS_ENGINE (pending->service),
+                                            pending->invocation, answer);
+}
+
+/* Each call measures worlds of its own; the user's runtime is not used. */
+static gboolean
+handle_run_modes_matrix (WbDBusEngine          *iface,
+                         GDBusMethodInvocation *invocation,
+                         GVariant              *options)
+{
+  WbService *self = WB_SERVICE (iface);
+  Pending *pending = pending_new (self, invocation);
+  g_autoptr(WbModes) modes = wb_modes_new ();
+
+  g_signal_connect_object (modes, "progress", G_CALLBACK (on_modes_progress_cb), self, 0);
+  wb_modes_run_async (modes, pending->cancellable, on_modes_run_cb, pending);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+/* --- the connectivity matrix ------------------------------------------------- */
+
+#define MATRIX_PROGRESS_INTERVAL_MS 50
+
+static void
+matrix_progress_send (WbService *self)
+{
+  self->progress_at = g_get_monotonic_time ();
+  wb_dbus_engine_emit_matrix_progress (WB_DBUS_ENGINE (self), self->progress[0],
+                                       self->progress[1], self->progress[2]);
+}
+
+static gboolean
+matrix_progress_cb (gpointer user_data)
+{
+  WbService *self = user_data;
+
+  g_clear_pointer (&self->progress_source, g_source_unref);
+  matrix_progress_send (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* At most one signal per interval, and always the last one. */
+static void
+on_matrix_progress_cb (WbMatrix  *matrix,
+                       guint      generation,
+                       guint      done,
+                       guint      total,
+                       WbService *self)
+{
+  gint64 wait_us;
+
+  self->progress[0] = generation;
+  self->progress[1] = done;
+  self->progress[2] = total;
+  wait_us = self->progress_at + MATRIX_PROGRESS_INTERVAL_MS * 1000 - g_get_monotonic_time ();
+  if (done == total || wait_us <= 0)
+    {
+      if (self->progress_source != NULL)
+        {
+          g_source_destroy (self->progress_source);
+          g_clear_pointer (&self->progress_source, g_source_unref);
+        }
+      matrix_progress_send (self);
+    }
+  else if (self->progress_source == NULL)
+    {
+      self->progress_source = g_timeout_source_new (MAX (wait_us / 1000, 1));
+      g_source_set_callback (self->progress_source, matrix_progress_cb, self, NULL);
+      g_source_attach (self->progress_source, g_main_context_get_thread_default ());
+    }
+}
+
+static void
+on_matrix_cells_changed_cb (WbMatrix           *matrix,
+                            guint               generation,
+                            const char * const *ids,
+                            WbService          *self)
+{
+  wb_dbus_engine_emit_matrix_changed (WB_DBUS_ENGINE (self), generation, ids);
+}
+
+static WbMatrix *
+service_matrix (WbService *self)
+{
+  if (self->matrix == NULL)
+    {
+      self->matrix = wb_matrix_new (self->runtime);
+      g_signal_connect (self->matrix, "progress", G_CALLBACK (on_matrix_progress_cb), self);
+      g_signal_connect (self->matrix, "cells-changed",
+                        G_CALLBACK (on_matrix_cells_changed_cb), self);
+    }
+  return self->matrix;
+}
+
+/* "IPv4" or "IPv4:PORT"; "" unsets. */
+static gboolean
+parse_outside (const char  *text,
+               guint32     *address,
+               guint16     *port,
+               GError     **error)
+{
+  g_autofree char *host = g_strdup (text);
+  char *colon = strchr (host, ':');
+  guint64 value = 0;
+
+  *address = 0;
+  *port = 0;
+  if (*text == '\0')
+    return TRUE;
+  if (colon != NULL)
+    {
+      *colon = '\0';
+      if (!g_ascii_string_to_unsigned (colon + 1, 10, 1, G_MAXUINT16, &value, NULL))
+        {
+          g_set_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT,
+                       "Invalid Outside port in '%s'", text);
+          return FALSE;
+        }
+    }
+  if (!wb_ipv4_parse (host, address, NULL) || *address == 0)
+    {
+      g_set_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT,
+                   "Invalid Outside target '%s': expected IPv4 or IPv4:PORT", text);
+      return FALSE;
+    }
+  *port = value;
+  return TRUE;
+}
+
+static void
+on_matrix_ran_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(Pending) pending = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) matrix = wb_matrix_run_finish (WB_MATRIX (source), result, &error);
+
+  if (matrix == NULL)
+    {
+      reply_error (pending->invocation, error);
+      return;
+    }
+  wb_dbus_engine_complete_run_matrix (WB_DBUS_ENGINE (pending->service), pending->invocation,
+                                      matrix);
+}
+
+static gboolean
+handle_run_matrix (WbDBusEngine          *iface,
+                   GDBusMethodInvocation *invocation,
+                   GVariant              *options)
+{
+  WbService *self = WB_SERVICE (iface);
+  g_autoptr(GError) error = NULL;
+  const char *outside = NULL;
+  WbMatrix *matrix;
+  Pending *pending;
+
+  if (g_variant_lookup (options, "outside", "&s", &outside))
+    {
+      guint32 address;
+      guint16 port;
+
+      if (!parse_outside (outside, &address, &port, &error))
+        return reply_error (invocation, error);
+      wb_matrix_set_outside (service_matrix (self), address, port);
+    }
+  matrix = service_matrix (self);
+  pending = pending_new (self, invocation);
+  wb_matrix_run_async (matrix, pending->cancellable, on_matrix_ran_cb, pending);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_get_matrix (WbDBusEngine          *iface,
+                   GDBusMethodInvocation *invocation)
+{
+  WbService *self = WB_SERVICE (iface);
+
+  wb_dbus_engine_complete_get_matrix (iface, invocation, wb_matrix_get (service_matrix (self)));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 static void
 wb_service_iface_init (WbDBusEngineIface *iface)
 {
@@ -1170,6 +1384,9 @@ wb_service_iface_init (WbDBusEngineIface *iface)
   iface->handle_wait_guest_property = handle_wait_guest_property;
   iface->handle_guest_run = handle_guest_run;
   iface->handle_probe = handle_probe;
+  iface->handle_run_modes_matrix = handle_run_modes_matrix;
+  iface->handle_run_matrix = handle_run_matrix;
+  iface->handle_get_matrix = handle_get_matrix;
   iface->handle_subscribe = handle_subscribe;
   iface->handle_subscribe_summaries = handle_subscribe_summaries;
   iface->handle_create_vm = handle_create_vm;
@@ -1207,6 +1424,14 @@ wb_service_dispose (GObject *object)
   if (self->settings != NULL)
     g_signal_handlers_disconnect_by_data (self->settings, self);
   g_clear_pointer (&self->clients, g_ptr_array_unref);
+  if (self->matrix != NULL)
+    g_signal_handlers_disconnect_by_data (self->matrix, self);
+  g_clear_object (&self->matrix);
+  if (self->progress_source != NULL)
+    {
+      g_source_destroy (self->progress_source);
+      g_clear_pointer (&self->progress_source, g_source_unref);
+    }
   g_clear_object (&self->runtime);
   g_clear_object (&self->settings);
 

@@ -13,6 +13,12 @@
  * Frames slirp emits go to wb_segment_port_send(), which only queues (the
  * segment delivers from its own source), so slirp is never re-entered from
  * its send_packet.
+ *
+ * The Net/LAN stand-in (wb-standin.h) shares the port: its router's inward
+ * interface has slirp's MAC and host alias, takes the IPv4 frames bound
+ * for 198.51.100.0/24 (and the ARP replies to slirp's MAC, which answer
+ * its own requests as much as slirp's) and sends through the port as if
+ * slirp had. It is made at the first frame for it.
  */
 #include "wb-slirp.h"
 
@@ -26,6 +32,7 @@
 
 #include "wb-error.h"
 #include "wb-net.h"
+#include "wb-standin.h"
 
 #define ARP_LEN          28
 #define DHCP_SERVER_PORT 67
@@ -86,6 +93,11 @@ struct _WbSlirp
 
   GPtrArray      *rules;     /* Rule* */
   WbCounters      counters;  /* drops before libslirp */
+  guint64         n_input;   /* frames given to libslirp */
+
+  gboolean        standin_wanted;   /* its network is not ours */
+  WbStandin      *standin;
+  guint64         n_standin;        /* frames given to the stand-in */
 };
 
 /* --- poll flags ---------------------------------------------------------- */
@@ -439,6 +451,63 @@ is_dhcp (const guint8 *ip,
 }
 
 static void
+standin_transmit_cb (gpointer      user_data,
+                     const guint8 *frame,
+                     gsize         len)
+{
+  WbSlirp *self = user_data;
+
+  if (self->port != NULL)
+    wb_segment_port_send (self->port, frame, len);
+}
+
+static void
+standin_log_cb (gpointer    user_data,
+                const char *message)
+{
+  WbSlirp *self = user_data;
+
+  if (self->log != NULL)
+    self->log (self->user_data, message);
+}
+
+static void
+to_standin (WbSlirp      *self,
+            const guint8 *frame,
+            gsize         len)
+{
+  if (self->standin == NULL)
+    {
+      WbStandinConfig config = { 0 };
+      g_autofree char *name = NULL;
+      char address[16];
+
+      wb_ipv4_format (self->config.host, address);
+      name = g_strdup_printf ("%s Net/LAN", address);
+      config.router_name = "nat-router";
+      config.segment_name = name;
+      memcpy (config.inward_mac, self->mac, WB_ETH_ALEN);
+      config.inward_address = self->config.host;
+      config.inward_prefix = self->config.prefix;
+      config.inward_mtu = self->config.mtu;
+      /* 02:57:4f ("WO", a Wirebox outside) and the host alias: the same
+       * every time, so that traces compare. */
+      config.outward_mac[0] = 0x02;
+      config.outward_mac[1] = 0x57;
+      config.outward_mac[2] = 0x4f;
+      config.outward_mac[3] = (self->config.host >> 8) & 0xff;
+      config.outward_mac[4] = self->config.host & 0xff;
+      config.outward_mac[5] = 0x01;
+      memcpy (config.station_mac, config.outward_mac, WB_ETH_ALEN);
+      config.station_mac[5] = 0x02;
+      self->standin = wb_standin_new (&config, wb_segment_get_context (self->segment),
+                                      standin_transmit_cb, standin_log_cb, self);
+    }
+  self->n_standin++;
+  wb_standin_input (self->standin, frame, len);
+}
+
+static void
 deliver_cb (gpointer      user_data,
             const guint8 *frame,
             gsize         len)
@@ -468,6 +537,10 @@ deliver_cb (gpointer      user_data,
           count_drop (self, WB_DROP_RUNT);
           return;
         }
+      /* A reply to the stand-in's request looks like one to slirp's. */
+      if (self->standin != NULL && wb_get_be16 (frame + WB_ETH_HLEN + 6) == 2
+          && wb_mac_equal (frame, self->mac))
+        wb_standin_input (self->standin, frame, len);
     }
   else if (type == WB_ETHERTYPE_IPV4)
     {
@@ -482,6 +555,13 @@ deliver_cb (gpointer      user_data,
           || wb_get_be16 (ip + 2) < ihl || wb_get_be16 (ip + 2) > ip_len)
         {
           count_drop (self, WB_DROP_RUNT);
+          return;
+        }
+      /* The Net/LAN is the stand-in's, never libslirp's (which would
+       * send it off the machine). */
+      if (self->standin_wanted && wb_standin_contains (wb_get_be32 (ip + 16)))
+        {
+          to_standin (self, frame, len);
           return;
         }
       /* libslirp 4.7 crashes on a last fragment it has no queue for
@@ -500,6 +580,7 @@ deliver_cb (gpointer      user_data,
       return;
     }
 
+  self->n_input++;
   slirp_input (self->slirp, frame, (int) len);
   /* What slirp answered is queued inside it until the next poll. */
   self->repoll = TRUE;
@@ -564,6 +645,10 @@ wb_slirp_new (WbSegment            *segment,
   self->deadline = -1;
   mac_for (config->host, self->mac);
   mac_for (config->nameserver, self->dns_mac);
+  /* A network that covers the stand-in's is the guests' own business. */
+  self->standin_wanted = config->prefix >= WB_STANDIN_PREFIX
+                         ? !wb_standin_contains (config->network)
+                         : (WB_STANDIN_ADDRESS & mask) != config->network;
 
   /* Version 4 for disable_dhcp; 5 would make slirp_new fail. */
   cfg.version = 4;
@@ -620,6 +705,7 @@ wb_slirp_free (WbSlirp *self)
     return;
 
   g_clear_pointer (&self->port, wb_segment_remove_port);
+  g_clear_pointer (&self->standin, wb_standin_free);
   /* Closes every socket (unregistering its fd from the source). */
   g_clear_pointer (&self->slirp, slirp_cleanup);
   if (self->source != NULL)
@@ -669,6 +755,40 @@ wb_slirp_get_counters (WbSlirp    *self,
       for (guint i = 0; i < WB_N_DROPS; i++)
         counters->drops[i] += port->drops[i];
     }
+}
+
+gboolean
+wb_slirp_is_local (WbSlirp *self,
+                   guint32  address)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  return address == self->config.host
+         || (self->standin_wanted && wb_standin_contains (address));
+}
+
+guint64
+wb_slirp_get_n_input (WbSlirp *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->n_input;
+}
+
+guint64
+wb_slirp_get_n_standin (WbSlirp *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->n_standin;
+}
+
+WbGuest *
+wb_slirp_get_standin_station (WbSlirp *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->standin != NULL ? wb_standin_get_station (self->standin) : NULL;
 }
 
 /* --- port forwards ------------------------------------------------------------ */

@@ -14,6 +14,18 @@
  * dropped before libslirp (it would NAT any IP frame, whatever its MAC,
  * and Debian's 4.7 lacks later security fixes); the drops are counted.
  *
+ * The Net/LAN: IPv4 frames to libslirp's MAC bound for 198.51.100.0/24
+ * never reach libslirp. They go to an engine stand-in (wb-standin.h) that
+ * answers as if it were out there: a router speaking with libslirp's
+ * identity (host alias and MAC, its frames sent from this port) that
+ * masquerades them onto a private segment where the station at
+ * 198.51.100.1 (WB_LAN_OUTSIDE_ADDRESS) answers ping and serves SSH on 22
+ * and HTTP on 80; any other address there gets no answer. The guests'
+ * own frames show in their traces, and the stand-in reaches a guest only
+ * with replies, as on a real NAT. (libslirp 4.7's guest forwarding takes
+ * only addresses inside its virtual network, hence this.) Not when the
+ * virtual network itself covers 198.51.100.0/24.
+ *
  * Port forwards are libslirp hostfwds: real listening sockets on the host.
  * A rule that cannot be bound (port in use, below 1024 without privilege)
  * is kept with its reason and never fails the caller.
@@ -25,6 +37,7 @@
 
 #include <glib.h>
 
+#include "wb-guest.h"
 #include "wb-model.h"
 #include "wb-segment.h"
 
@@ -94,5 +107,17 @@ const char  *wb_slirp_get_rule_error  (WbSlirp              *self,
  * never meant for it), and libslirp's own traffic on its port. */
 void         wb_slirp_get_counters    (WbSlirp              *self,
                                        WbCounters           *counters);
+
+/* Whether traffic from the guests to @address (host order) stays in the
+ * engine: the host alias (which reaches only the host's loopback, and only
+ * with host_loopback) and the Net/LAN stand-in's 198.51.100.0/24. For
+ * probes that must not leave the machine. */
+gboolean     wb_slirp_is_local        (WbSlirp              *self,
+                                       guint32               address);
+/* Frames given to libslirp, and to the Net/LAN stand-in, so far. */
+guint64      wb_slirp_get_n_input     (WbSlirp              *self);
+guint64      wb_slirp_get_n_standin   (WbSlirp              *self);
+/* The stand-in's station at 198.51.100.1, once a frame has made it. */
+WbGuest     *wb_slirp_get_standin_station (WbSlirp          *self);
 
 G_END_DECLS

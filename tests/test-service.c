@@ -4,6 +4,7 @@
  * root interface, registered errors, and the object manager after
  * Subscribe().
  */
+#include <string.h>
 #include <unistd.h>
 
 #include "wb-client.h"
@@ -318,6 +319,252 @@ test_socket_client (Fixture       *f,
   g_dbus_connection_close_sync (connection, NULL, NULL);
 }
 
+/* --- the connectivity matrix over D-Bus ------------------------------------------ */
+
+typedef struct
+{
+  guint  generation;
+  guint  done;
+  guint  total;
+  guint  n_progress;
+  guint  changed_generation;
+  GStrv  changed;
+} MatrixSignals;
+
+static void
+on_matrix_progress_cb (WbDBusEngine  *proxy,
+                       guint          generation,
+                       guint          done,
+                       guint          total,
+                       MatrixSignals *signals)
+{
+  signals->generation = generation;
+  signals->done = done;
+  signals->total = total;
+  signals->n_progress++;
+}
+
+static void
+on_matrix_changed_cb (WbDBusEngine       *proxy,
+                      guint               generation,
+                      const char * const *cells,
+                      MatrixSignals      *signals)
+{
+  g_strfreev (signals->changed);
+  signals->changed = g_strdupv ((char **) cells);
+  signals->changed_generation = generation;
+}
+
+static GVariant *
+run_matrix (WbDBusEngine  *proxy,
+            const char    *outside,
+            GError       **error)
+{
+  g_auto(GVariantDict) options = G_VARIANT_DICT_INIT (NULL);
+  GVariant *matrix = NULL;
+
+  if (outside != NULL)
+    g_variant_dict_insert (&options, "outside", "s", outside);
+  wb_dbus_engine_call_run_matrix_sync (proxy, g_variant_dict_end (&options), &matrix, NULL,
+                                       error);
+  return matrix;
+}
+
+static GVariant *
+matrix_cell (GVariant   *matrix,
+             const char *id)
+{
+  g_autoptr(GVariant) cells = g_variant_lookup_value (matrix, "cells", G_VARIANT_TYPE ("aa{sv}"));
+  GVariantIter iter;
+  GVariant *cell;
+
+  g_assert_nonnull (cells);
+  g_variant_iter_init (&iter, cells);
+  while ((cell = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      const char *cell_id = NULL;
+
+      g_assert_true (g_variant_lookup (cell, "id", "&s", &cell_id));
+      if (strcmp (cell_id, id) == 0)
+        return cell;
+      g_variant_unref (cell);
+    }
+  return NULL;
+}
+
+static char *
+matrix_result (GVariant   *matrix,
+               const char *id)
+{
+  g_autoptr(GVariant) cell = matrix_cell (matrix, id);
+  char *result = NULL;
+
+  g_assert_nonnull (cell);
+  g_assert_true (g_variant_lookup (cell, "result", "s", &result));
+  return result;
+}
+
+static void
+assert_keys (GVariant           *dict,
+             const char * const *keys)
+{
+  for (guint i = 0; keys[i] != NULL; i++)
+    {
+      g_autoptr(GVariant) value = g_variant_lookup_value (dict, keys[i], NULL);
+
+      if (value == NULL)
+        g_error ("no key '%s' in %s", keys[i], g_variant_print (dict, TRUE));
+    }
+  g_assert_cmpuint (g_variant_n_children (dict), ==, g_strv_length ((char **) keys));
+}
+
+static void
+test_matrix (Fixture       *f,
+             gconstpointer  data)
+{
+  static const char * const matrix_keys[] = {
+    "generation", "complete", "done", "total", "outside", "endpoints", "cells", NULL
+  };
+  static const char * const endpoint_keys[] = { "id", "kind", "name", "addresses", NULL };
+  static const char * const cell_keys[] = {
+    "id", "from", "to", "result", "reason", "path", "rules", "target", "detail", NULL
+  };
+  static const char * const bad[] = { "300.1.1.1", "1.2.3.4:0", "1.2.3.4:99999", "x", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WbDBusEngine) proxy = NULL;
+  g_autoptr(GVariant) matrix = NULL;
+  g_autoptr(GVariant) again = NULL;
+  g_autoptr(GVariant) endpoints = NULL;
+  g_autoptr(GVariant) cells = NULL;
+  g_autoptr(GVariant) first = NULL;
+  g_autofree char *a = create_vm (f, "A");
+  g_autofree char *b = create_vm (f, "B");
+  g_autofree char *a_to_b = g_strdup_printf ("vm:%s>vm:%s", a, b);
+  g_autofree char *result = NULL;
+  const char *outside = NULL;
+  const char *names[] = { "A", "B" };
+  const char *addresses[] = { "10.7.0.2/24", "10.7.0.3/24" };
+  MatrixSignals signals = { 0, };
+  gboolean complete = FALSE;
+  guint generation = 0;
+  guint current = 0;
+  guint done = 0;
+  guint total = 0;
+
+  /* Two VMs on an internal network: nothing leaves the engine. */
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      GVariantBuilder changes;
+
+      g_variant_builder_init (&changes, G_VARIANT_TYPE ("a(sus)"));
+      g_variant_builder_add (&changes, "(sus)", "nic", 1, "intnet");
+      g_variant_builder_add (&changes, "(sus)", "intnet", 1, "lab");
+      wb_dbus_engine_call_modify_vm_sync (f->proxy, names[i], g_variant_builder_end (&changes),
+                                          NULL, &error);
+      g_assert_no_error (error);
+      g_variant_builder_init (&changes, G_VARIANT_TYPE ("a(sus)"));
+      g_variant_builder_add (&changes, "(sus)", "guestip", 1, addresses[i]);
+      wb_dbus_engine_call_configure_guest_sync (f->proxy, names[i],
+                                                g_variant_builder_end (&changes), NULL, &error);
+      g_assert_no_error (error);
+      wb_dbus_engine_call_start_vm_sync (f->proxy, names[i], "headless", NULL, &error);
+      g_assert_no_error (error);
+    }
+
+  /* The fixture's proxy does not listen for signals; the window's does. */
+  proxy = wb_dbus_engine_proxy_new_sync (f->connection, G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES,
+                                         NULL, WB_ENGINE_OBJECT_PATH, NULL, &error);
+  g_assert_no_error (error);
+  g_dbus_proxy_set_default_timeout (G_DBUS_PROXY (proxy), G_MAXINT);
+  g_signal_connect (proxy, "matrix-progress", G_CALLBACK (on_matrix_progress_cb), &signals);
+  g_signal_connect (proxy, "matrix-changed", G_CALLBACK (on_matrix_changed_cb), &signals);
+
+  /* A run: the documented keys, and the last progress says all done. */
+  matrix = run_matrix (proxy, "198.51.100.7:80", &error);
+  g_assert_no_error (error);
+  assert_keys (matrix, matrix_keys);
+  g_assert_true (g_variant_lookup (matrix, "generation", "u", &generation));
+  g_assert_true (g_variant_lookup (matrix, "complete", "b", &complete));
+  g_assert_true (complete);
+  g_assert_true (g_variant_lookup (matrix, "done", "u", &done));
+  g_assert_true (g_variant_lookup (matrix, "total", "u", &total));
+  /* A>B, B>A, each to host, lan, outside, and from host and lan. */
+  g_assert_cmpuint (total, ==, 2 + 2 * 3 + 2 * 2);
+  g_assert_cmpuint (done, ==, total);
+  g_assert_true (g_variant_lookup (matrix, "outside", "&s", &outside));
+  g_assert_cmpstr (outside, ==, "198.51.100.7:80");
+  endpoints = g_variant_lookup_value (matrix, "endpoints", G_VARIANT_TYPE ("aa{sv}"));
+  g_assert_cmpuint (g_variant_n_children (endpoints), ==, 2 + 3);
+  for (gsize i = 0; i < g_variant_n_children (endpoints); i++)
+    {
+      g_autoptr(GVariant) endpoint = g_variant_get_child_value (endpoints, i);
+
+      assert_keys (endpoint, endpoint_keys);
+    }
+  cells = g_variant_lookup_value (matrix, "cells", G_VARIANT_TYPE ("aa{sv}"));
+  g_assert_cmpuint (g_variant_n_children (cells), ==, total);
+  for (gsize i = 0; i < g_variant_n_children (cells); i++)
+    {
+      g_autoptr(GVariant) cell = g_variant_get_child_value (cells, i);
+
+      assert_keys (cell, cell_keys);
+    }
+  result = matrix_result (matrix, a_to_b);
+  g_assert_cmpstr (result, ==, "+");
+  g_clear_pointer (&result, g_free);
+  while (signals.generation != generation || signals.done != signals.total)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (signals.total, ==, total);
+  g_assert_cmpuint (signals.n_progress, >, 0);
+
+  /* A bad Outside is refused, and the one set stays. */
+  for (guint i = 0; bad[i] != NULL; i++)
+    {
+      g_autoptr(GVariant) refused = run_matrix (proxy, bad[i], &error);
+      g_autofree char *remote = g_dbus_error_get_remote_error (error);
+
+      g_test_message ("outside '%s': %s", bad[i], error != NULL ? error->message : "accepted");
+      g_assert_null (refused);
+      g_assert_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT);
+      g_assert_cmpstr (remote, ==, "io.github.wirebox.Error.InvalidArgument");
+      g_clear_error (&error);
+    }
+  wb_dbus_engine_call_get_matrix_sync (proxy, &again, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_variant_lookup (again, "outside", "&s", &outside));
+  g_assert_cmpstr (outside, ==, "198.51.100.7:80");
+  g_assert_true (g_variant_lookup (again, "generation", "u", &current));
+  g_assert_cmpuint (current, ==, generation);
+  g_clear_pointer (&again, g_variant_unref);
+
+  /* Live: A leaves the internal network; its cells are probed again. */
+  {
+    const char *args[] = { "intnet", "elsewhere", NULL };
+
+    wb_dbus_engine_call_control_vm_sync (f->proxy, "A", "nic", 1, args, NULL, &error);
+    g_assert_no_error (error);
+  }
+  while (signals.changed == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (signals.changed_generation, >, generation);
+  g_assert_true (g_strv_contains ((const char * const *) signals.changed, a_to_b));
+  wb_dbus_engine_call_get_matrix_sync (proxy, &again, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_variant_lookup (again, "generation", "u", &generation));
+  g_assert_cmpuint (generation, ==, signals.changed_generation);
+  g_assert_true (g_variant_lookup (again, "complete", "b", &complete));
+  g_assert_true (complete);
+  result = matrix_result (again, a_to_b);
+  g_assert_cmpstr (result, ==, "-");
+  first = matrix_cell (again, a_to_b);
+  g_clear_pointer (&result, g_free);
+  g_assert_true (g_variant_lookup (first, "reason", "s", &result));
+  g_test_message ("A>B after the change: %s", result);
+
+  g_signal_handlers_disconnect_by_data (proxy, &signals);
+  g_strfreev (signals.changed);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -338,6 +585,8 @@ main (int    argc,
               fixture_set_up, test_second_engine_refused, fixture_tear_down);
   g_test_add ("/service/socket-client", Fixture, NULL,
               fixture_set_up, test_socket_client, fixture_tear_down);
+  g_test_add ("/service/matrix", Fixture, NULL,
+              fixture_set_up, test_matrix, fixture_tear_down);
 
   status = g_test_run ();
   wb_test_rm_rf (home);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 
 #include "wb-client.h"
+#include "wb-connectivity-page.h"
 #include "wb-engine.h"
 #include "wb-host-network-manager.h"
 #include "wb-nat-network-dialog.h"
@@ -207,6 +208,87 @@ close_toplevel (GtkWindow *window)
   settle (100);
 }
 
+/* The label of the first header or cell label inside @widget. */
+static const char *
+first_label (GtkWidget *widget)
+{
+  if (GTK_IS_LABEL (widget))
+    return gtk_label_get_label (GTK_LABEL (widget));
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      const char *label = first_label (c);
+
+      if (label != NULL)
+        return label;
+    }
+  return NULL;
+}
+
+/* The Connectivity page: the lab's matrix with one cell's details, then
+ * the modes measured beside VirtualBox's table. */
+static void
+save_connectivity (GtkWidget *window)
+{
+  GtkWidget *page = GTK_WIDGET (child (window, WB_TYPE_WINDOW, "connectivity_page"));
+  GtkGrid *grid = GTK_GRID (child (page, WB_TYPE_CONNECTIVITY_PAGE, "matrix_grid"));
+  GtkWidget *measure = GTK_WIDGET (child (page, WB_TYPE_CONNECTIVITY_PAGE, "measure_button"));
+  const char *host = g_dgettext (GETTEXT_PACKAGE, "Host");
+  gint64 deadline = g_get_monotonic_time () + 120 * G_USEC_PER_SEC;
+  GtkWidget *cell = NULL;
+
+  adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (child (window, WB_TYPE_WINDOW, "view_stack")),
+                                         "connectivity");
+  settle (300);
+  while (wb_connectivity_page_get_busy (WB_CONNECTIVITY_PAGE (page)) ||
+         wb_connectivity_page_get_generation (WB_CONNECTIVITY_PAGE (page)) == 0)
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("The connectivity matrix was not measured");
+      settle (100);
+    }
+  /* The host reaching the web VM through its forwards. */
+  for (int row = 1; cell == NULL && row < 64; row++)
+    {
+      GtkWidget *header = gtk_grid_get_child_at (grid, 0, row);
+
+      if (header == NULL)
+        break;
+      if (g_strcmp0 (first_label (header), host) != 0)
+        continue;
+      for (int column = 1; column < 64; column++)
+        {
+          GtkWidget *top = gtk_grid_get_child_at (grid, column, 0);
+
+          if (top == NULL)
+            break;
+          if (g_strcmp0 (first_label (top), "Web") == 0)
+            cell = gtk_grid_get_child_at (grid, column, row);
+        }
+    }
+  if (cell != NULL && GTK_IS_BUTTON (cell))
+    gtk_widget_activate (cell);
+  settle (800);
+  save (NULL, "connectivity");
+
+  gtk_stack_set_visible_child_name (GTK_STACK (child (page, WB_TYPE_CONNECTIVITY_PAGE, "tabs")), "modes");
+  settle (300);
+  gtk_widget_activate (measure);
+  deadline = g_get_monotonic_time () + 600 * G_USEC_PER_SEC;
+  settle (300);
+  while (!gtk_widget_get_sensitive (measure))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("The modes were not measured");
+      settle (100);
+    }
+  /* NAT, VM<-Host: the port forward's evidence. */
+  cell = gtk_grid_get_child_at (GTK_GRID (child (page, WB_TYPE_CONNECTIVITY_PAGE, "measured_grid")), 2, 4);
+  if (cell != NULL && GTK_IS_BUTTON (cell))
+    gtk_widget_activate (cell);
+  settle (800);
+  save (NULL, "connectivity-modes");
+}
+
 static int
 run (void)
 {
@@ -321,6 +403,8 @@ run (void)
       }
   }
   close_toplevel (dialog);
+
+  save_connectivity (window);
 
   gtk_window_destroy (GTK_WINDOW (window));
   settle (100);

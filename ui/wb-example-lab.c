@@ -21,6 +21,7 @@ typedef struct
 /* "@hostonly" and "@bridged" stand for names known only at run time. */
 static const Change router_modify[] = {
   { "nic", 1, "nat" },
+  { "natlocalhostreachable", 1, "on" },
   { "nic", 2, "intnet" },
   { "intnet", 2, "intnet" },
   { NULL },

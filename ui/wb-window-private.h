@@ -7,6 +7,7 @@
  */
 #pragma once
 
+#include "wb-connectivity-page.h"
 #include "wb-dbus.h"
 #include "wb-vm-details.h"
 #include "wb-window.h"
@@ -35,6 +36,8 @@ struct _WbWindow
 
   /* Template children. */
   AdwToastOverlay      *toast_overlay;
+  AdwViewStack         *view_stack;
+  WbConnectivityPage   *connectivity_page;
   GtkStack             *main_stack;
   AdwLeaflet           *leaflet;
   GtkListView          *vm_list;

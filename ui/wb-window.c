@@ -160,6 +160,7 @@ _wb_window_update_page (WbWindow *self)
   else
     page = "vms";
   gtk_stack_set_visible_child_name (self->main_stack, page);
+  wb_connectivity_page_set_n_running (self->connectivity_page, _wb_window_count_running (self));
 }
 
 guint
@@ -302,7 +303,10 @@ on_vm_properties_changed_cb (WbWindow           *self,
   /* Rows follow their proxy's properties by themselves; the page and the
    * actions depend on the running states. */
   if (WB_DBUS_IS_VM (interface))
-    _wb_window_update_actions (self);
+    {
+      _wb_window_update_actions (self);
+      wb_connectivity_page_set_n_running (self->connectivity_page, _wb_window_count_running (self));
+    }
 }
 
 static void
@@ -392,6 +396,7 @@ on_engine_proxy_ready_cb (GObject      *source,
       return;
     }
   wb_vm_details_set_engine (self->details, self->engine);
+  wb_connectivity_page_set_engine (self->connectivity_page, self->engine);
   /* Rows need only the summaries; the details and the settings load a
    * VM's adapters when they show it. */
   wb_dbus_engine_call_subscribe_summaries (self->engine, self->cancellable, on_subscribed_cb,
@@ -517,10 +522,13 @@ wb_window_class_init (WbWindowClass *klass)
   /* Types named in the template. */
   g_type_ensure (WB_DBUS_TYPE_VM);
   g_type_ensure (WB_TYPE_VM_DETAILS);
+  g_type_ensure (WB_TYPE_CONNECTIVITY_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/wirebox/Wirebox/wb-window.ui");
   gtk_widget_class_bind_template_child (widget_class, WbWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, WbWindow, view_stack);
+  gtk_widget_class_bind_template_child (widget_class, WbWindow, connectivity_page);
   gtk_widget_class_bind_template_child (widget_class, WbWindow, main_stack);
   gtk_widget_class_bind_template_child (widget_class, WbWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, WbWindow, vm_list);
