@@ -263,6 +263,7 @@ test_dbus (void)
   g_dbus_connection_close_sync (connection, NULL, NULL);
   g_clear_object (&connection);
   wb_engine_stop (engine);
+  g_clear_object (&engine);
   while (g_main_context_iteration (NULL, FALSE))
     ;
   wb_test_runtime_rm_rf (home);
