@@ -321,7 +321,6 @@ lab_configure_bridged (Lab     *lab,
 
 static gboolean
 lab_configure_nat (Lab       *lab,
-                   gboolean   forwards,
                    GError   **error)
 {
   g_autofree char *network = lab_address (lab, 0);
@@ -329,26 +328,22 @@ lab_configure_nat (Lab       *lab,
 
   for (guint vm = 0; vm < N_VMS; vm++)
     {
+      g_autofree char *rule = NULL;
+
       if (!modify_vm (lab, vm, error, "nic", "nat", "natnet", cidr,
                       "natlocalhostreachable", "on", NULL))
         return FALSE;
-      if (forwards)
-        {
-          g_autofree char *rule = NULL;
-
-          if (!pick_port (&lab->ports[vm], error))
-            return FALSE;
-          rule = nat_rule (lab->ports[vm]);
-          if (!modify_vm (lab, vm, error, "natpf", rule, NULL))
-            return FALSE;
-        }
+      if (!pick_port (&lab->ports[vm], error))
+        return FALSE;
+      rule = nat_rule (lab->ports[vm]);
+      if (!modify_vm (lab, vm, error, "natpf", rule, NULL))
+        return FALSE;
     }
   return TRUE;
 }
 
 static gboolean
 lab_configure_natnetwork (Lab       *lab,
-                          gboolean   forwards,
                           GError   **error)
 {
   g_autofree char *network = lab_address (lab, 0);
@@ -364,7 +359,7 @@ lab_configure_natnetwork (Lab       *lab,
   g_array_append_val (options, option);
   option = (WbOption) { "dhcp", "off" };
   g_array_append_val (options, option);
-  for (guint vm = 0; forwards && vm < N_VMS; vm++)
+  for (guint vm = 0; vm < N_VMS; vm++)
     {
       if (!pick_port (&lab->ports[vm], error))
         return FALSE;
@@ -473,7 +468,6 @@ lab_new (Mode           mode,
   g_autoptr(Lab) lab = g_new0 (Lab, 1);
   g_autofree char *db = NULL;
   g_autofree char *logs = NULL;
-  gboolean forwards = fault != WB_MODES_FAULT_FORWARDS_NOT_INSTALLED;
   gboolean ok = FALSE;
 
   lab->mode = mode;
@@ -510,10 +504,10 @@ lab_new (Mode           mode,
       ok = lab_configure_bridged (lab, error);
       break;
     case MODE_NAT:
-      ok = lab_configure_nat (lab, forwards, error);
+      ok = lab_configure_nat (lab, error);
       break;
     case MODE_NATNETWORK:
-      ok = lab_configure_natnetwork (lab, forwards, error);
+      ok = lab_configure_natnetwork (lab, error);
       break;
     default:
       g_assert_not_reached ();
@@ -526,6 +520,13 @@ lab_new (Mode           mode,
       return NULL;
   if (!lab_bind_forwards (lab, error))
     return NULL;
+  /* The fault: the rules stay in the lab's settings, as the user would
+   * have them, but their sockets are closed, so the matrix finds nothing
+   * listening where the rules say. */
+  if (fault == WB_MODES_FAULT_FORWARDS_NOT_INSTALLED
+      && (mode == MODE_NAT || mode == MODE_NATNETWORK))
+    for (guint vm = 0; vm < N_VMS; vm++)
+      wb_slirp_set_rules (lab_slirp (lab, vm), NULL, 0);
   return g_steal_pointer (&lab);
 }
 

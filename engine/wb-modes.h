@@ -24,7 +24,8 @@ G_BEGIN_DECLS
 typedef enum
 {
   WB_MODES_FAULT_NONE,
-  /* Test only: the NAT labs get no port forwards (the engine reads
+  /* Test only: the NAT labs' port forwards are configured but not
+   * installed: their sockets are closed once bound (the engine reads
    * WIREBOX_TEST_FAULT=forwards-not-installed). */
   WB_MODES_FAULT_FORWARDS_NOT_INSTALLED,
 } WbModesFault;
