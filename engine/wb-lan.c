@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The emulated LAN (wb-lan.h). Every station is a guest stack of the
- * engine's; the gateway is the router of the "Outside" stand-in
- * (wb-standin.h), with its eth0 on the LAN. The DHCP server shares the
- * gateway's port and address: DHCP requests go to it, everything else to
- * the gateway's stack (which answers ARP for the shared address).
+ * engine's. The gateway's eth0 is on the LAN, its eth1 on the uplink
+ * segment with a WbSlirp. The DHCP server shares the gateway's LAN port
+ * and address: DHCP requests go to it, everything else to the gateway's
+ * stack (which answers ARP for the shared address).
  */
 #include "wb-lan.h"
 
@@ -15,7 +15,6 @@
 #include "wb-host-endpoint.h"
 #include "wb-model.h"
 #include "wb-net.h"
-#include "wb-standin.h"
 
 #define LAN_MTU               WB_ETH_JUMBO_MTU
 #define POOL_SIZE             100
@@ -23,6 +22,10 @@
 #define PEER_FROM_TOP         5               /* .250 on a /24 */
 #define MAX_PREFIX            29              /* room for every member and a pool */
 #define DHCP_SERVER_PORT      67
+#define UPLINK_SLIRP          2               /* libslirp's host alias */
+#define UPLINK_NAMESERVER     3
+#define UPLINK_GATEWAY        15              /* where libslirp's DHCP would put it */
+#define UNREACHABLES_PER_SECOND 100           /* as the guest stack's ICMP errors */
 
 typedef enum
 {
@@ -54,8 +57,12 @@ struct _WbLan
   WbLanLogFunc     log;
   gpointer         user_data;
   GMainContext    *context;
-  WbStandin       *outside;       /* its router is the gateway */
-  WbSegmentPort   *gateway_port;  /* the gateway's eth0 and the DHCP server */
+  Station          gateway;       /* ports[0] also the DHCP server's */
+  guint8           gateway_mac[WB_ETH_ALEN];
+  gint64           unreachable_second;
+  guint            unreachables;
+  WbSegment       *uplink;        /* the gateway's eth1 and libslirp */
+  WbSlirp         *slirp;
   Station          peer;
   WbDhcpd         *dhcpd;
   WbHostEndpoint  *host;
@@ -281,24 +288,76 @@ is_dhcp_request (const guint8 *frame,
          && wb_get_be16 (frame + WB_ETH_HLEN + ihl + 2) == DHCP_SERVER_PORT;
 }
 
-/* An IPv4 datagram to the gateway's MAC for neither the LAN nor the
- * stand-in's network: the gateway has no route for it (it answers "net
- * unreachable"); counted here, where the guarantee is made. */
+/* An IPv4 datagram from the LAN, to the gateway's MAC, that the gateway
+ * would route to its uplink for an address libslirp would reach off the
+ * machine (see uplink_allows). */
 static gboolean
-is_bound_outside (WbLan        *lan,
-                  const guint8 *frame,
-                  gsize         len)
+is_bound_off_machine (WbLan        *lan,
+                      const guint8 *frame,
+                      gsize         len)
 {
   guint32 mask = wb_prefix_to_mask (lan->plan.prefix);
-  guint32 outside_mask = wb_prefix_to_mask (WB_LAN_OUTSIDE_PREFIX);
   guint32 dst;
 
-  if (len < WB_ETH_HLEN + WB_IPV4_HLEN || wb_get_be16 (frame + 12) != WB_ETHERTYPE_IPV4
-      || wb_mac_is_multicast (frame))
+  if (lan->slirp == NULL || len < WB_ETH_HLEN + WB_IPV4_HLEN
+      || wb_get_be16 (frame + 12) != WB_ETHERTYPE_IPV4
+      || !wb_mac_equal (frame, lan->gateway_mac) || (frame[WB_ETH_HLEN] >> 4) != 4)
     return FALSE;
   dst = wb_get_be32 (frame + WB_ETH_HLEN + 16);
   return (dst & mask) != (lan->plan.host & mask)
-         && (dst & outside_mask) != (WB_LAN_OUTSIDE_ADDRESS & outside_mask);
+         && dst != wb_guest_get_address (lan->gateway.guest, 1, NULL)
+         && !wb_slirp_is_local (lan->slirp, dst);
+}
+
+/* "Net unreachable" from the gateway for @frame, as its stack says when it
+ * has no route: a probe knows at once. Not for fragments after the first,
+ * about ICMP errors, or to no one; at most UNREACHABLES_PER_SECOND. */
+static void
+send_net_unreachable (WbLan        *lan,
+                      const guint8 *frame,
+                      gsize         len)
+{
+  const guint8 *ip = frame + WB_ETH_HLEN;
+  gsize ihl = (gsize) (ip[0] & 0x0f) * 4;
+  gsize quoted;
+  guint8 reply[WB_ETH_HLEN + WB_IPV4_HLEN + WB_ICMP_HLEN + 60 + 8];
+  guint8 *rip = reply + WB_ETH_HLEN;
+  guint8 *icmp = rip + WB_IPV4_HLEN;
+  gsize ip_len = MIN (len - WB_ETH_HLEN, wb_get_be16 (ip + 2));
+  gint64 second = g_get_monotonic_time () / G_USEC_PER_SEC;
+  gsize total;
+
+  if (ihl < WB_IPV4_HLEN || ip_len < ihl || wb_get_be32 (ip + 12) == 0
+      || (wb_get_be16 (ip + 6) & 0x1fff) != 0
+      || (ip[9] == WB_IP_PROTO_ICMP
+          && (ip_len < ihl + 1 || (ip[ihl] != 8 && ip[ihl] != 0))))
+    return;
+  if (second != lan->unreachable_second)
+    {
+      lan->unreachable_second = second;
+      lan->unreachables = 0;
+    }
+  if (lan->unreachables++ >= UNREACHABLES_PER_SECOND)
+    return;
+  quoted = MIN (ip_len, ihl + 8);
+  total = WB_IPV4_HLEN + WB_ICMP_HLEN + quoted;
+
+  memset (reply, 0, sizeof reply);
+  memcpy (reply, frame + 6, WB_ETH_ALEN);
+  memcpy (reply + 6, frame, WB_ETH_ALEN);
+  wb_put_be16 (reply + 12, WB_ETHERTYPE_IPV4);
+  rip[0] = 0x45;
+  wb_put_be16 (rip + 2, (guint16) total);
+  rip[8] = 64;
+  rip[9] = WB_IP_PROTO_ICMP;
+  wb_put_be32 (rip + 12, lan->plan.gateway);
+  memcpy (rip + 16, ip + 12, 4);
+  wb_put_be16 (rip + 10, wb_checksum (rip, WB_IPV4_HLEN));
+  icmp[0] = 3;        /* destination unreachable */
+  icmp[1] = 0;        /* net unreachable */
+  memcpy (icmp + WB_ICMP_HLEN, ip, quoted);
+  wb_put_be16 (icmp + 2, wb_checksum (icmp, WB_ICMP_HLEN + quoted));
+  wb_segment_port_send (lan->gateway.ports[0], reply, WB_ETH_HLEN + total);
 }
 
 static void
@@ -313,11 +372,56 @@ gateway_deliver_cb (gpointer      user_data,
       wb_dhcpd_input (lan->dhcpd, frame, len);
       return;
     }
-  if (lan->outside == NULL)
-    return;
-  if (is_bound_outside (lan, frame, len))
-    lan->outside_drops++;
-  wb_standin_input (lan->outside, frame, len);
+  if (is_bound_off_machine (lan, frame, len))
+    {
+      lan->outside_drops++;
+      send_net_unreachable (lan, frame, len);
+      return;
+    }
+  wb_guest_input (lan->gateway.guest, 0, frame, len);
+}
+
+static void
+uplink_deliver_cb (gpointer      user_data,
+                   const guint8 *frame,
+                   gsize         len)
+{
+  WbLan *lan = user_data;
+
+  wb_guest_input (lan->gateway.guest, 1, frame, len);
+}
+
+/* What libslirp may be given: ARP, and IPv4 that its port keeps in the
+ * engine. Anything else it would turn into a real socket. */
+static gboolean
+uplink_allows (WbLan        *lan,
+               const guint8 *frame,
+               gsize         len)
+{
+  if (len < WB_ETH_HLEN)
+    return FALSE;
+  if (wb_get_be16 (frame + 12) == WB_ETHERTYPE_ARP)
+    return TRUE;
+  return wb_get_be16 (frame + 12) == WB_ETHERTYPE_IPV4
+         && len >= WB_ETH_HLEN + WB_IPV4_HLEN
+         && wb_slirp_is_local (lan->slirp, wb_get_be32 (frame + WB_ETH_HLEN + 16));
+}
+
+static void
+gateway_transmit_cb (gpointer      user_data,
+                     guint         iface,
+                     const guint8 *frame,
+                     gsize         len)
+{
+  Station *station = user_data;
+  WbLan *lan = station->lan;
+
+  if (iface == 1 && lan->slirp != NULL && !uplink_allows (lan, frame, len))
+    {
+      lan->outside_drops++;
+      return;
+    }
+  station_transmit_cb (user_data, iface, frame, len);
 }
 
 /* The gateway's eth0 and the DHCP server send through the same port. */
@@ -328,14 +432,14 @@ gateway_send_cb (gpointer      user_data,
 {
   WbLan *lan = user_data;
 
-  wb_segment_port_send (lan->gateway_port, frame, len);
+  wb_segment_port_send (lan->gateway.ports[0], frame, len);
 }
 
 static void
-outside_log_cb (gpointer    user_data,
-                const char *message)
+slirp_log_cb (gpointer    user_data,
+              const char *message)
 {
-  lan_log (user_data, "%s", message);
+  lan_log (user_data, "uplink: %s", message);
 }
 
 static void
@@ -345,32 +449,92 @@ dhcpd_log_cb (gpointer    user_data,
   lan_log (user_data, "DHCP: %s", message);
 }
 
+/* The uplink network: one that the LAN's subnet does not overlap. */
+static guint32
+uplink_network (const WbLanPlan *plan)
+{
+  guint32 network = WB_LAN_UPLINK_NETWORK;
+  guint prefix = MIN (plan->prefix, WB_LAN_UPLINK_PREFIX);
+  guint32 mask = wb_prefix_to_mask (prefix);
+
+  while ((network & mask) == (plan->host & mask))
+    network += 1u << (32 - WB_LAN_UPLINK_PREFIX);
+  return network;
+}
+
+/* libslirp on a private segment, and the gateway's eth1 there with its
+ * default route through it. */
+static void
+add_uplink (WbLan     *lan,
+            WbSegment *segment)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = g_strconcat (wb_segment_get_name (segment), " uplink", NULL);
+  guint mtu = MIN (wb_segment_get_mtu (segment), WB_SLIRP_MAX_MTU);
+  guint32 network = uplink_network (&lan->plan);
+  WbSlirpConfig config = {
+    .network = network,
+    .prefix = WB_LAN_UPLINK_PREFIX,
+    .host = network + UPLINK_SLIRP,
+    .nameserver = network + UPLINK_NAMESERVER,
+    .dhcp_start = 0,              /* the gateway is static */
+    .host_loopback = FALSE,       /* the LAN reaches the host at its address */
+    .mtu = mtu,
+  };
+  Station *gateway = &lan->gateway;
+  guint8 mac[WB_ETH_ALEN];
+
+  lan->uplink = wb_segment_new (name, mtu, lan->context);
+  lan->slirp = wb_slirp_new (lan->uplink, &config, slirp_log_cb, lan, &error);
+  if (lan->slirp == NULL)
+    {
+      lan_log (lan, "no uplink: %s", error->message);
+      return;
+    }
+  /* Made now, so that "outside" names a station before any frame went
+   * there. */
+  wb_slirp_make_standin_station (lan->slirp);
+
+  station_mac (lan->ifname, ROLE_GATEWAY, 1, mac);
+  wb_guest_add_interface (gateway->guest, 1, mac, mtu);
+  wb_guest_configure_static (gateway->guest, 1, network + UPLINK_GATEWAY,
+                             WB_LAN_UPLINK_PREFIX);
+  gateway->ports[1] = wb_segment_add_port (lan->uplink, WB_PORT_HOST,
+                                           WB_PORT_FLAGS_IPV4_ONLY, mac,
+                                           uplink_deliver_cb, lan);
+  wb_guest_set_gateway (gateway->guest, 1, config.host);
+  /* libslirp sees one host, as it would a VM; the stand-in sees libslirp. */
+  wb_guest_set_masquerade (gateway->guest, 1, TRUE);
+}
+
 static void
 add_gateway (WbLan     *lan,
              WbSegment *segment)
 {
+  static const WbGuestCallbacks callbacks = {
+    .transmit = gateway_transmit_cb,
+    .log = station_log_cb,
+  };
   g_autoptr(WbDhcpServer) config = NULL;
   g_autofree char *name = g_strconcat ("bridged:", lan->ifname, NULL);
-  g_autofree char *outside_name = NULL;
   const WbLanPlan *plan = &lan->plan;
-  WbStandinConfig outside = { 0 };
+  Station *gateway = &lan->gateway;
   guint8 mac[WB_ETH_ALEN];
 
+  gateway->lan = lan;
+  gateway->guest = wb_guest_new (role_names[ROLE_GATEWAY], lan->context, &callbacks, gateway);
   station_mac (lan->ifname, ROLE_GATEWAY, 0, mac);
-  /* The port first: the gateway announces its address as it comes up. */
-  lan->gateway_port = wb_segment_add_port (segment, WB_PORT_HOST, WB_PORT_FLAGS_IPV4_ONLY,
+  memcpy (lan->gateway_mac, mac, WB_ETH_ALEN);
+  wb_guest_add_interface (gateway->guest, 0, mac, wb_segment_get_mtu (segment));
+  wb_guest_configure_static (gateway->guest, 0, plan->gateway, plan->prefix);
+  /* The ports first: the gateway announces its addresses as it comes up. */
+  gateway->ports[0] = wb_segment_add_port (segment, WB_PORT_HOST, WB_PORT_FLAGS_IPV4_ONLY,
                                            mac, gateway_deliver_cb, lan);
-  outside_name = g_strconcat (wb_segment_get_name (segment), " outside", NULL);
-  outside.router_name = role_names[ROLE_GATEWAY];
-  outside.segment_name = outside_name;
-  memcpy (outside.inward_mac, mac, WB_ETH_ALEN);
-  outside.inward_address = plan->gateway;
-  outside.inward_prefix = plan->prefix;
-  outside.inward_mtu = wb_segment_get_mtu (segment);
-  station_mac (lan->ifname, ROLE_GATEWAY, 1, outside.outward_mac);
-  station_mac (lan->ifname, ROLE_OUTSIDE, 0, outside.station_mac);
-  lan->outside = wb_standin_new (&outside, lan->context, gateway_send_cb,
-                                 outside_log_cb, lan);
+  add_uplink (lan, segment);
+  wb_guest_set_ip_forward (gateway->guest, TRUE);
+  wb_guest_set_link (gateway->guest, 0, TRUE);
+  if (gateway->ports[1] != NULL)
+    wb_guest_set_link (gateway->guest, 1, TRUE);
 
   config = wb_dhcp_server_new (name);
   g_free (config->server_ip);
@@ -438,8 +602,9 @@ wb_lan_free (WbLan *lan)
   station_clear (&lan->peer);
   wb_host_endpoint_free (lan->host);
   g_clear_pointer (&lan->dhcpd, wb_dhcpd_free);
-  g_clear_pointer (&lan->outside, wb_standin_free);
-  g_clear_pointer (&lan->gateway_port, wb_segment_remove_port);
+  station_clear (&lan->gateway);
+  g_clear_pointer (&lan->slirp, wb_slirp_free);
+  g_clear_pointer (&lan->uplink, wb_segment_free);
   g_free (lan->ifname);
   g_free (lan);
 }
@@ -455,14 +620,20 @@ wb_lan_get_station (WbLan      *lan,
                     const char *role)
 {
   if (g_strcmp0 (role, role_names[ROLE_GATEWAY]) == 0)
-    return wb_standin_get_router (lan->outside);
+    return lan->gateway.guest;
   if (g_strcmp0 (role, role_names[ROLE_HOST]) == 0)
     return wb_host_endpoint_get_guest (lan->host);
   if (g_strcmp0 (role, role_names[ROLE_PEER]) == 0)
     return lan->peer.guest;
   if (g_strcmp0 (role, role_names[ROLE_OUTSIDE]) == 0)
-    return wb_standin_get_station (lan->outside);
+    return lan->slirp != NULL ? wb_slirp_get_standin_station (lan->slirp) : NULL;
   return NULL;
+}
+
+WbSlirp *
+wb_lan_get_uplink (WbLan *lan)
+{
+  return lan->slirp;
 }
 
 guint64

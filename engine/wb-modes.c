@@ -169,6 +169,16 @@ lab_address (Lab   *lab,
   return wb_ipv4_to_string (lab->network + host);
 }
 
+/* lab_address() with the lab's prefix: "ADDRESS/24". */
+static char *
+lab_cidr (Lab   *lab,
+          guint  host)
+{
+  g_autofree char *address = lab_address (lab, host);
+
+  return g_strdup_printf ("%s/%u", address, LAB_PREFIX);
+}
+
 /* A TCP port on every interface that the kernel says is free now. */
 static gboolean
 pick_port (guint16  *port,
@@ -280,8 +290,7 @@ lab_configure_intnet (Lab     *lab,
 {
   for (guint vm = 0; vm < N_VMS; vm++)
     {
-      g_autofree char *address = lab_address (lab, 10 + vm);
-      g_autofree char *cidr = g_strdup_printf ("%s/%u", address, LAB_PREFIX);
+      g_autofree char *cidr = lab_cidr (lab, 10 + vm);
 
       if (!modify_vm (lab, vm, error, "nic", "intnet", "intnet", INTNET_NAME, NULL)
           || !modify_vm (lab, vm, error, "guest:guestip", cidr, NULL))
@@ -323,8 +332,7 @@ static gboolean
 lab_configure_nat (Lab       *lab,
                    GError   **error)
 {
-  g_autofree char *network = lab_address (lab, 0);
-  g_autofree char *cidr = g_strdup_printf ("%s/%u", network, LAB_PREFIX);
+  g_autofree char *cidr = lab_cidr (lab, 0);
 
   for (guint vm = 0; vm < N_VMS; vm++)
     {
@@ -346,8 +354,7 @@ static gboolean
 lab_configure_natnetwork (Lab       *lab,
                           GError   **error)
 {
-  g_autofree char *network = lab_address (lab, 0);
-  g_autofree char *cidr = g_strdup_printf ("%s/%u", network, LAB_PREFIX);
+  g_autofree char *cidr = lab_cidr (lab, 0);
   g_autofree char *gateway = lab_address (lab, 1);
   g_autoptr(GPtrArray) rules = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GArray) options = g_array_new (FALSE, FALSE, sizeof (WbOption));
@@ -373,8 +380,7 @@ lab_configure_natnetwork (Lab       *lab,
 
   for (guint vm = 0; vm < N_VMS; vm++)
     {
-      g_autofree char *address = lab_address (lab, 10 + vm);
-      g_autofree char *guest_cidr = g_strdup_printf ("%s/%u", address, LAB_PREFIX);
+      g_autofree char *guest_cidr = lab_cidr (lab, 10 + vm);
 
       if (!modify_vm (lab, vm, error, "nic", "natnetwork", "natnetwork", NATNET_NAME, NULL)
           || !modify_vm (lab, vm, error, "guest:guestip", guest_cidr,
@@ -726,12 +732,8 @@ on_matrix_run_cb (GObject      *source,
   g_autoptr(GVariant) matrix = wb_matrix_run_finish (WB_MATRIX (source), result, &error);
 
   if (matrix == NULL)
-    {
-      g_debug ("Modes matrix: %s", error->message);
-      run_finish_mode_later (task, error->message);
-      return;
-    }
-  run_finish_mode_later (task, NULL);
+    g_debug ("Modes matrix: %s", error->message);
+  run_finish_mode_later (task, matrix == NULL ? error->message : NULL);
 }
 
 static void

@@ -90,17 +90,6 @@ adapter_label (const WbAdapter *adapter)
   return g_strdup_printf ("adapter %u, %s", adapter->slot, what);
 }
 
-static WbSettings *
-runtime_settings (WbRuntime *runtime)
-{
-  WbSettings *settings = NULL;
-
-  g_object_get (runtime, "settings", &settings, NULL);
-  /* The runtime holds it for as long as it lives. */
-  g_object_unref (settings);
-  return settings;
-}
-
 /* A running VM's guest and stored settings. */
 static WbGuest *
 lookup_vm (WbRuntime   *runtime,
@@ -116,7 +105,7 @@ lookup_vm (WbRuntime   *runtime,
   if (running != NULL)
     vm = wb_vm_copy (running);
   else
-    vm = wb_settings_get_vm (runtime_settings (runtime), name, error);
+    vm = wb_settings_get_vm (_wb_runtime_get_settings (runtime), name, error);
   if (vm == NULL)
     return NULL;
   guest = _wb_runtime_get_guest (runtime, vm->uuid);
@@ -178,7 +167,7 @@ adapter_host_address (WbRuntime       *runtime,
     {
     case WB_ATTACHMENT_HOSTONLY:
       {
-        WbStore *store = wb_settings_get_store (runtime_settings (runtime));
+        WbStore *store = wb_settings_get_store (_wb_runtime_get_settings (runtime));
         g_autoptr(WbHostOnlyIf) hif = wb_store_load_host_only_if (store, adapter->hostonly_adapter,
                                                                    NULL);
 

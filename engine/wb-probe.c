@@ -22,6 +22,7 @@ struct _WbProbeRun
   guint16         echo_id;
   gboolean        echo_watched;
   guint           echoes_sent;
+  gulong          error_watch;    /* ICMP errors; 0: none */
   WbRoute         route;
   WbTcpSocket    *socket;
   GSource        *retry;
@@ -77,6 +78,32 @@ wb_probe_outcome_to_string (WbProbeOutcome outcome)
     }
 }
 
+static const char *
+unreachable_to_string (guint8 code)
+{
+  switch (code)
+    {
+    case WB_ICMP_CODE_NET_UNREACHABLE:
+      return "net unreachable";
+    case WB_ICMP_CODE_HOST_UNREACHABLE:
+      return "host unreachable";
+    case WB_ICMP_CODE_PROTOCOL_UNREACHABLE:
+      return "protocol unreachable";
+    case WB_ICMP_CODE_PORT_UNREACHABLE:
+      return "port unreachable";
+    case 6:
+      return "net unknown";
+    case 7:
+      return "host unknown";
+    case 9:
+    case 10:
+    case 13:
+      return "administratively prohibited";
+    default:
+      return "unreachable";
+    }
+}
+
 char *
 wb_probe_result_describe (const WbProbeResult *result)
 {
@@ -86,6 +113,14 @@ wb_probe_result_describe (const WbProbeResult *result)
   if (result->tcp_port != 0)
     g_string_append_printf (tests, ", tcp %u %s", result->tcp_port,
                             wb_probe_outcome_to_string (result->tcp));
+  if (result->unreachable_from != 0)
+    {
+      char from[16];
+
+      wb_ipv4_format (result->unreachable_from, from);
+      g_string_append_printf (tests, "; %s from %s",
+                              unreachable_to_string (result->unreachable_code), from);
+    }
   if (result->reachable)
     return g_strdup_printf ("reachable (%s)", tests->str);
   return g_strdup_printf ("unreachable: %s (%s)",
@@ -122,10 +157,13 @@ probe_complete (Probe  *probe,
     {
       if (probe->echo_watched)
         _wb_guest_icmp_unwatch (probe->guest, probe->echo_id);
+      if (probe->error_watch != 0)
+        _wb_guest_icmp_error_unwatch (probe->guest, probe->error_watch);
       if (probe->socket != NULL)
         wb_tcp_abort (probe->socket);
     }
   probe->echo_watched = FALSE;
+  probe->error_watch = 0;
   probe->socket = NULL;
 
   if (error != NULL)
@@ -292,6 +330,94 @@ tcp_closed_cb (WbTcpSocket  *socket,
   probe_check_done (probe);
 }
 
+/* Is @error about our echo or our SYN? The quoted identifier and sequence,
+ * or ports and address, must be ours. */
+static gboolean
+icmp_error_is_echo (Probe             *probe,
+                    const WbIcmpError *error)
+{
+  guint16 seq;
+
+  if (error->proto != WB_IP_PROTO_ICMP || error->data[0] != WB_ICMP_ECHO_REQUEST
+      || wb_get_be16 (error->data + 4) != probe->echo_id)
+    return FALSE;
+  seq = wb_get_be16 (error->data + 6);
+  return seq >= 1 && seq <= probe->echoes_sent;
+}
+
+static gboolean
+icmp_error_is_syn (Probe             *probe,
+                   const WbIcmpError *error)
+{
+  guint32 address;
+  guint16 port;
+
+  if (error->proto != WB_IP_PROTO_TCP || probe->socket == NULL)
+    return FALSE;
+  wb_tcp_get_local (probe->socket, &address, &port);
+  return error->src == address && wb_get_be16 (error->data) == port
+         && wb_get_be16 (error->data + 2) == probe->tcp_port;
+}
+
+/* Destination unreachable for one of our datagrams: the test ends at once
+ * with what it says (soft errors to TCP, RFC 1122 4.2.3.9, but a probe
+ * only needs the answer). */
+static void
+icmp_error_cb (WbGuest           *guest,
+               const WbIcmpError *error,
+               gpointer           user_data)
+{
+  Probe *probe = user_data;
+  WbProbeResult *result = probe->result;
+  WbProbeOutcome outcome;
+  gboolean echo, syn;
+
+  if (error->type != WB_ICMP_UNREACHABLE || error->dst != probe->target
+      /* Path MTU, not reachability: our datagrams are small. */
+      || error->code == WB_ICMP_CODE_FRAG_NEEDED)
+    return;
+  echo = result->icmp == WB_PROBE_NOT_RUN && icmp_error_is_echo (probe, error);
+  syn = !echo && icmp_error_is_syn (probe, error);
+  if (!echo && !syn)
+    return;
+
+  /* The target turned the datagram away (a port or protocol it does not
+   * serve, or libslirp's host alias that may not relay to the host's
+   * loopback), or a router on the way could not deliver it. */
+  outcome = error->from == probe->target
+            || error->code == WB_ICMP_CODE_PROTOCOL_UNREACHABLE
+            || error->code == WB_ICMP_CODE_PORT_UNREACHABLE ? WB_PROBE_REFUSED : WB_PROBE_NO_ROUTE;
+  if (result->unreachable_from == 0)
+    {
+      result->unreachable_from = error->from;
+      result->unreachable_code = error->code;
+    }
+  if (echo)
+    {
+      result->icmp = outcome;
+      destroy_source (&probe->retry);
+    }
+  else
+    {
+      wb_tcp_abort (probe->socket);
+      probe->socket = NULL;
+      result->tcp = outcome;
+    }
+  /* A router routes by destination alone: the other test's datagram
+   * meets the same answer there. */
+  if (outcome == WB_PROBE_NO_ROUTE && error->from != probe->target)
+    {
+      if (result->icmp == WB_PROBE_NOT_RUN)
+        {
+          result->icmp = outcome;
+          destroy_source (&probe->retry);
+        }
+      if (probe->tcp_port != 0 && result->tcp == WB_PROBE_NOT_RUN)
+        result->tcp = outcome;
+    }
+  probe_check_done (probe);
+}
+
 static const WbTcpCallbacks tcp_callbacks = {
   tcp_connected_cb,
   tcp_received_cb,
@@ -375,6 +501,7 @@ _wb_probe_run_start (WbProbeRun   *probe,
       return;
     }
   probe_set_path (probe);
+  probe->error_watch = _wb_guest_icmp_error_watch (probe->guest, icmp_error_cb, probe);
 
   /* The same numbering as the ping command: below the masquerading range. */
   probe->echo_id = probe->guest->next_echo_id++;
@@ -484,6 +611,7 @@ _wb_probe_run_source_gone (WbProbeRun *probe)
   probe->guest = NULL;
   probe->socket = NULL;
   probe->echo_watched = FALSE;
+  probe->error_watch = 0;
   probe_complete (probe, g_error_new_literal (WB_ERROR, WB_ERROR_BUSY,
                                               "The probe's source stopped"));
 }

@@ -21,9 +21,13 @@
  * alive — libslirp answers pings to its host alias even when the host's
  * loopback is closed to the guest — so a refused or silent port makes the
  * target unreachable with that reason. The reason is the most specific thing
- * observed: no route (the source's routing table, _wb_guest_route), no ARP
- * answer (the next hop's ARP entry still unresolved when the time is up),
- * refused (RST), timed out (nothing came back).
+ * observed: no route (the source's routing table, _wb_guest_route, or a
+ * router's ICMP destination unreachable), no ARP answer (the next hop's ARP
+ * entry still unresolved when the time is up), refused (RST, ICMP port or
+ * protocol unreachable, or any ICMP unreachable from the target itself),
+ * timed out (nothing came back). An ICMP unreachable ends its test at
+ * once; a router's "no route" ends the other test too, since the router
+ * routes by destination alone.
  *
  * Engine thread only.
  *
@@ -89,6 +93,8 @@ typedef struct
   guint           iface;           /* egress interface; G_MAXUINT: no route */
   guint32         source_address;  /* 0: no route */
   guint32         gateway;         /* next hop when not on-link, else 0 */
+  guint32         unreachable_from; /* who answered ICMP destination unreachable, else 0 */
+  guint8          unreachable_code; /* its code (0: net, 1: host, 3: port...) */
   char           *path;            /* "adapter 1, internal network 'lab'[, gateway 10.0.2.2]" */
 } WbProbeResult;
 
@@ -98,7 +104,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (WbProbeResult, wb_probe_result_free)
 /* "ok", "refused", "timed out", "no route", "no ARP answer", "not run". */
 const char     *wb_probe_outcome_to_string (WbProbeOutcome outcome);
 /* "reachable (icmp ok, tcp 22 ok)" / "unreachable: refused (icmp ok, tcp 22
- * refused)". */
+ * refused)" / "unreachable: no route (icmp no route, tcp 22 no route; net
+ * unreachable from 10.7.0.1)". */
 char           *wb_probe_result_describe   (const WbProbeResult *result);
 
 /* Probes @target (host order) from @source: an echo and, unless @tcp_port

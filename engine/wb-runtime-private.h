@@ -27,6 +27,8 @@ WbLan      *_wb_runtime_get_lan        (WbRuntime  *self,
  * also VMs that are not stored), NULL if it does not run. */
 const WbVm *_wb_runtime_get_vm         (WbRuntime  *self,
                                         const char *name_or_uuid);
+/* The settings it runs (held for as long as it lives). */
+WbSettings *_wb_runtime_get_settings   (WbRuntime  *self);
 
 /* What stands on a network (segment) of the running world, for the
  * connectivity matrix's walk. */

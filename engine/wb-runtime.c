@@ -2347,6 +2347,12 @@ _wb_runtime_get_vm (WbRuntime  *self,
   return vm != NULL ? vm->vm : NULL;
 }
 
+WbSettings *
+_wb_runtime_get_settings (WbRuntime *self)
+{
+  return self->settings;
+}
+
 static void
 network_describe (Network          *network,
                   WbRuntimeNetwork *out)

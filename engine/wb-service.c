@@ -1046,6 +1046,25 @@ pending_free (Pending *pending)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Pending, pending_free)
 
+/* A wb_dbus_engine_complete_*() whose answer is one GVariant. */
+typedef void (*CompleteFunc) (WbDBusEngine          *object,
+                              GDBusMethodInvocation *invocation,
+                              GVariant              *answer);
+
+/* Completes @pending with @answer, or fails it with @error when @answer
+ * is NULL. */
+static void
+pending_reply (Pending      *pending,
+               CompleteFunc  complete,
+               GVariant     *answer,
+               GError       *error)
+{
+  if (answer == NULL)
+    reply_error (pending->invocation, error);
+  else
+    complete (WB_DBUS_ENGINE (pending->service), pending->invocation, answer);
+}
+
 static void
 on_property_waited_cb (GObject      *source,
                        GAsyncResult *result,
@@ -1139,13 +1158,8 @@ on_probed_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(WbProbeResult) probe = wb_probe_names_finish (WB_RUNTIME (source), result, &error);
 
-  if (probe == NULL)
-    {
-      reply_error (pending->invocation, error);
-      return;
-    }
-  wb_dbus_engine_complete_probe (WB_DBUS_ENGINE (pending->service), pending->invocation,
-                                 wb_probe_result_to_variant (probe));
+  pending_reply (pending, wb_dbus_engine_complete_probe,
+                 probe != NULL ? wb_probe_result_to_variant (probe) : NULL, error);
 }
 
 static gboolean
@@ -1184,13 +1198,7 @@ on_modes_run_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) answer = wb_modes_run_finish (WB_MODES (source), result, &error);
 
-  if (answer == NULL)
-    {
-      reply_error (pending->invocation, error);
-      return;
-    }
-  wb_dbus_engine_complete_run_modes_matrix (WB_DBUS_ENGINE (pending->service),
-                                            pending->invocation, answer);
+  pending_reply (pending, wb_dbus_engine_complete_run_modes_matrix, answer, error);
 }
 
 /* Each call measures worlds of its own; the user's runtime is not used. */
@@ -1327,13 +1335,7 @@ on_matrix_ran_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) matrix = wb_matrix_run_finish (WB_MATRIX (source), result, &error);
 
-  if (matrix == NULL)
-    {
-      reply_error (pending->invocation, error);
-      return;
-    }
-  wb_dbus_engine_complete_run_matrix (WB_DBUS_ENGINE (pending->service), pending->invocation,
-                                      matrix);
+  pending_reply (pending, wb_dbus_engine_complete_run_matrix, matrix, error);
 }
 
 static gboolean

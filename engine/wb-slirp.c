@@ -18,7 +18,8 @@
  * interface has slirp's MAC and host alias, takes the IPv4 frames bound
  * for 198.51.100.0/24 (and the ARP replies to slirp's MAC, which answer
  * its own requests as much as slirp's) and sends through the port as if
- * slirp had. It is made at the first frame for it.
+ * slirp had. It is made at the first frame for it, or when asked for
+ * (wb_slirp_make_standin_station).
  */
 #include "wb-slirp.h"
 
@@ -472,9 +473,7 @@ standin_log_cb (gpointer    user_data,
 }
 
 static void
-to_standin (WbSlirp      *self,
-            const guint8 *frame,
-            gsize         len)
+ensure_standin (WbSlirp *self)
 {
   if (self->standin == NULL)
     {
@@ -503,6 +502,14 @@ to_standin (WbSlirp      *self,
       self->standin = wb_standin_new (&config, wb_segment_get_context (self->segment),
                                       standin_transmit_cb, standin_log_cb, self);
     }
+}
+
+static void
+to_standin (WbSlirp      *self,
+            const guint8 *frame,
+            gsize         len)
+{
+  ensure_standin (self);
   self->n_standin++;
   wb_standin_input (self->standin, frame, len);
 }
@@ -789,6 +796,17 @@ wb_slirp_get_standin_station (WbSlirp *self)
   g_return_val_if_fail (self != NULL, NULL);
 
   return self->standin != NULL ? wb_standin_get_station (self->standin) : NULL;
+}
+
+WbGuest *
+wb_slirp_make_standin_station (WbSlirp *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  if (!self->standin_wanted)
+    return NULL;
+  ensure_standin (self);
+  return wb_standin_get_station (self->standin);
 }
 
 /* --- port forwards ------------------------------------------------------------ */

@@ -119,5 +119,9 @@ guint64      wb_slirp_get_n_input     (WbSlirp              *self);
 guint64      wb_slirp_get_n_standin   (WbSlirp              *self);
 /* The stand-in's station at 198.51.100.1, once a frame has made it. */
 WbGuest     *wb_slirp_get_standin_station (WbSlirp          *self);
+/* The same, made now if need be (for an emulated LAN's "outside" station,
+ * which `guestcontrol` may address before any frame went there); NULL when
+ * the virtual network covers 198.51.100.0/24. */
+WbGuest     *wb_slirp_make_standin_station (WbSlirp         *self);
 
 G_END_DECLS

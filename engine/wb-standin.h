@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * The "Outside" stand-in behind a router (DESIGN.md §7): what the emulated
- * LAN's gateway (wb-lan.h) and the NAT engine (wb-slirp.h) put where the
- * world would be, so that probes to the outside never leave the machine.
+ * The "Outside" stand-in behind a router (DESIGN.md §7): what a libslirp
+ * port (wb-slirp.h) puts where the world would be, for NAT adapters, NAT
+ * networks and the emulated LAN's uplink (wb-lan.h), so that probes to the
+ * outside never leave the machine.
  *
  * A router (a guest stack with IP forwarding on and masquerading out of
  * its outward interface) and, on a private segment it shares with nobody
@@ -39,7 +40,7 @@ typedef void (*WbStandinLogFunc)      (gpointer      user_data,
 
 typedef struct
 {
-  const char *router_name;        /* the router's guest name ("gateway") */
+  const char *router_name;        /* the router's guest name ("nat-router") */
   const char *segment_name;       /* the private segment's name */
   guint8      inward_mac[WB_ETH_ALEN];
   guint32     inward_address;     /* host order */

@@ -29,6 +29,7 @@ typedef struct
   guint32  dhcp_xid;          /* the client's latest transaction on eth1 */
   guint    dhcp_messages;
   gboolean arp_reply;         /* to the probe at the end */
+  guint    icmp_errors;       /* that passed the checks */
 } Outside;
 
 static void
@@ -68,6 +69,22 @@ static void
 log_cb (gpointer    user_data,
         const char *message)
 {
+}
+
+/* What the guest hands on of an ICMP error must hold what it promises. */
+static void
+icmp_error_cb (WbGuest           *guest,
+               const WbIcmpError *error,
+               gpointer           user_data)
+{
+  Outside *out = user_data;
+
+  g_assert_true (error->type == WB_ICMP_UNREACHABLE || error->type == WB_ICMP_TIME_EXCEEDED);
+  g_assert_true (_wb_guest_is_local_address (guest, error->src));
+  g_assert_cmpuint (error->data_len, >=, 8);
+  /* Within the frame: the sanitizer build checks the reads. */
+  g_assert_cmpuint (error->data[0] ^ error->data[error->data_len - 1], <=, 0xff);
+  out->icmp_errors++;
 }
 
 static const WbGuestCallbacks callbacks = {
@@ -129,6 +146,7 @@ test_guest (void)
   wb_guest_set_link (guest, 1, TRUE);
   wb_guest_set_ip_forward (guest, TRUE);
   wb_guest_set_masquerade (guest, 1, TRUE);
+  _wb_guest_icmp_error_watch (guest, icmp_error_cb, &out);
   for (guint i = 0; i < G_N_ELEMENTS (services); i++)
     {
       static const WbGuestServiceKind kinds[] = {
@@ -173,13 +191,16 @@ test_guest (void)
   _wb_tcp_stack_get_stats (_wb_guest_get_tcp (guest), &stats);
   g_test_message ("guest: %" G_GUINT64_FORMAT " dropped, %u frames out, %u DHCP messages, "
                   "%u reassemblies, %u ARP entries, %" G_GUINT64_FORMAT " bad TCP segments, "
-                  "%" G_GUINT64_FORMAT " backlog drops, %u half-open, %u sockets",
+                  "%" G_GUINT64_FORMAT " backlog drops, %u half-open, %u sockets, "
+                  "%u ICMP errors",
                   _wb_guest_get_drops (guest) - drops, out.frames_out, out.dhcp_messages,
                   g_hash_table_size (guest->reassembly), g_hash_table_size (guest->arp),
-                  stats.bad_segments, stats.backlog_drops, stats.half_open, stats.sockets);
+                  stats.bad_segments, stats.backlog_drops, stats.half_open, stats.sockets,
+                  out.icmp_errors);
   g_assert_cmpuint (_wb_guest_get_drops (guest) - drops, >, FUZZ_FRAMES / 10);
   g_assert_cmpuint (stats.bad_segments, >, 0);
   g_assert_cmpuint (stats.backlog_drops, >, 0);
+  g_assert_cmpuint (out.icmp_errors, >, 0);
   g_assert_cmpuint (fuzz_heap_in_use (), <, heap + (48u << 20));
 
   /* Still at work: it answers ARP for its address. */

@@ -163,6 +163,33 @@ make_arp (FuzzTarget *t,
   return WB_ETH_HLEN + 28;
 }
 
+/* An error (unreachable, time exceeded) quoting what might be one of the
+ * target's datagrams: a header that is mostly right (its length, version,
+ * source, fragment offset now and then wrong) and some of its data. */
+static gsize
+make_icmp_error (FuzzTarget *t,
+                 guint8     *icmp)
+{
+  static const guint8 protos[] = { WB_IP_PROTO_ICMP, WB_IP_PROTO_UDP, WB_IP_PROTO_TCP };
+  guint8 *quoted = icmp + WB_ICMP_HLEN;
+  gsize hlen = below (t->rand, 4) == 0 ? 4 * below (t->rand, 16) : WB_IPV4_HLEN;
+  gsize len = below (t->rand, 4) == 0 ? below (t->rand, 80) : MAX (hlen, WB_IPV4_HLEN) + 8;
+
+  fill_random (t->rand, icmp, WB_ICMP_HLEN + len);
+  icmp[0] = g_rand_boolean (t->rand) ? 3 : 11;
+  icmp[1] = (guint8) below (t->rand, 16);
+  if (len >= WB_IPV4_HLEN)
+    {
+      quoted[0] = (guint8) ((below (t->rand, 8) == 0 ? below (t->rand, 16) : 4) << 4 | (hlen / 4));
+      if (below (t->rand, 4) != 0)
+        wb_put_be16 (quoted + 6, 0);
+      quoted[9] = protos[below (t->rand, G_N_ELEMENTS (protos))];
+      wb_put_be32 (quoted + 12, below (t->rand, 4) != 0 ? t->address : pick_source (t));
+      wb_put_be32 (quoted + 16, pick_source (t));
+    }
+  return WB_ICMP_HLEN + len;
+}
+
 static gsize
 make_icmp (FuzzTarget *t,
            guint8     *buf)
@@ -171,6 +198,13 @@ make_icmp (FuzzTarget *t,
   gsize len = WB_ICMP_HLEN + below (t->rand, 1400);
   guint32 src = pick_source (t);
 
+  if (below (t->rand, 3) == 0)
+    {
+      len = make_icmp_error (t, icmp);
+      wb_put_be16 (icmp + 2, 0);
+      wb_put_be16 (icmp + 2, wb_checksum (icmp, len));
+      return ip_frame (t, buf, src, WB_IP_PROTO_ICMP, (guint16) g_rand_int (t->rand), 0, len);
+    }
   fill_random (t->rand, icmp, len);
   icmp[0] = below (t->rand, 4) == 0 ? icmp[0] : 8;
   icmp[1] = 0;

@@ -33,9 +33,10 @@ typedef struct
 } FuzzTarget;
 
 /* Writes one frame (at most FUZZ_FRAME_MAX bytes) of a random kind: random
- * bytes; or a valid ARP, ICMP echo, UDP, TCP SYN (a flood from random
- * sources and ports), TCP segment, IPv4 fragment (overlapping, never
- * completed, at huge offsets) or DHCP message with garbage options — each
+ * bytes; or a valid ARP, ICMP echo or error (quoting one of the target's
+ * datagrams, or nearly), UDP, TCP SYN (a flood from random sources and
+ * ports), TCP segment, IPv4 fragment (overlapping, never completed, at
+ * huge offsets) or DHCP message with garbage options — each
  * then often damaged: truncated, bits flipped, lengths and checksums
  * wrong. Returns the length (0 is possible). */
 gsize      fuzz_frame              (FuzzTarget    *target,

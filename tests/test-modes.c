@@ -13,12 +13,11 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-#include "wb-client.h"
-#include "wb-engine.h"
 #include "wb-modes.h"
 #include "wb-runtime-private.h"
 #include "wb-store.h"
 #include "wb-test-runtime.h"
+#include "wb-test-util.h"
 
 typedef WbTestFixture Fixture;
 
@@ -216,8 +215,7 @@ static void
 test_dbus (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(WbEngine) engine = wb_engine_new (WB_ENGINE_FLAGS_NONE);
-  g_autoptr(GDBusConnection) connection = NULL;
+  WbTestEngine engine = { NULL };
   g_autoptr(WbDBusEngine) proxy = NULL;
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GVariant) answer = NULL;
@@ -228,12 +226,10 @@ test_dbus (void)
   const char *fault = NULL;
 
   g_assert_cmpint (g_mkdir_with_parents (home, 0700), ==, 0);
-  g_assert_true (wb_engine_start (engine, &error));
-  g_assert_no_error (error);
-  connection = wb_engine_connect (engine, &error);
-  g_assert_no_error (error);
+  wb_test_engine_start (&engine, NULL);
   /* A proxy that listens for signals, and waits as long as the labs take. */
-  proxy = wb_dbus_engine_proxy_new_sync (connection, G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES,
+  proxy = wb_dbus_engine_proxy_new_sync (engine.ui_connection,
+                                         G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES,
                                          NULL, WB_ENGINE_OBJECT_PATH, NULL, &error);
   g_assert_no_error (error);
   g_dbus_proxy_set_default_timeout (G_DBUS_PROXY (proxy), G_MAXINT);
@@ -260,12 +256,7 @@ test_dbus (void)
   g_assert_cmpuint (g_variant_n_children (vms), ==, 0);
 
   g_clear_object (&proxy);
-  g_dbus_connection_close_sync (connection, NULL, NULL);
-  g_clear_object (&connection);
-  wb_engine_stop (engine);
-  g_clear_object (&engine);
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  wb_test_engine_stop (&engine);
   wb_test_runtime_rm_rf (home);
 }
 
@@ -292,11 +283,8 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_assert_cmpstr (g_get_tmp_dir (), ==, tmp_dir);
 
-#define ADD(path, func) \
-  g_test_add (path, Fixture, NULL, wb_test_fixture_set_up, func, wb_test_fixture_tear_down)
-  ADD ("/modes/table", test_table);
-  ADD ("/modes/fault", test_fault);
-#undef ADD
+  wb_test_add ("/modes/table", test_table);
+  wb_test_add ("/modes/fault", test_fault);
   g_test_add_func ("/modes/dbus", test_dbus);
 
   status = g_test_run ();

@@ -902,29 +902,21 @@ int
 main (int    argc,
       char **argv)
 {
-  g_autoptr(GError) error = NULL;
   g_autofree char *base = NULL;
-  g_autofree char *home = NULL;
   int status;
 
   g_test_init (&argc, &argv, NULL);
-  base = g_dir_make_tmp ("wirebox-runtime-XXXXXX", &error);
-  g_assert_no_error (error);
-  home = g_build_filename (base, "home", NULL);
-  g_setenv ("WIREBOX_HOME", home, TRUE);
+  base = wb_test_runtime_set_up_base ("wirebox-runtime-XXXXXX");
 
-#define ADD(path, func) \
-  g_test_add (path, Fixture, NULL, wb_test_fixture_set_up, func, wb_test_fixture_tear_down)
-  ADD ("/runtime/lifecycle", test_lifecycle);
-  ADD ("/runtime/not-yet-modes", test_not_yet_modes);
-  ADD ("/runtime/internal-network", test_internal_network);
-  ADD ("/runtime/host-only", test_host_only);
-  ADD ("/runtime/promiscuous", test_promiscuous);
-  ADD ("/runtime/jumbo", test_jumbo);
-  ADD ("/runtime/cable-and-moves", test_cable_and_moves);
-  ADD ("/runtime/poweroff-releases", test_poweroff_releases);
-  ADD ("/runtime/tcp-bulk", test_tcp_bulk);
-#undef ADD
+  wb_test_add ("/runtime/lifecycle", test_lifecycle);
+  wb_test_add ("/runtime/not-yet-modes", test_not_yet_modes);
+  wb_test_add ("/runtime/internal-network", test_internal_network);
+  wb_test_add ("/runtime/host-only", test_host_only);
+  wb_test_add ("/runtime/promiscuous", test_promiscuous);
+  wb_test_add ("/runtime/jumbo", test_jumbo);
+  wb_test_add ("/runtime/cable-and-moves", test_cable_and_moves);
+  wb_test_add ("/runtime/poweroff-releases", test_poweroff_releases);
+  wb_test_add ("/runtime/tcp-bulk", test_tcp_bulk);
 
   status = g_test_run ();
   wb_test_runtime_rm_rf (base);

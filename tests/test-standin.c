@@ -3,15 +3,21 @@
  * The Net/LAN stand-in behind libslirp (wb-slirp.h, wb-standin.h): a NAT
  * VM and a NAT-network VM reach 198.51.100.1 through their own frames, the
  * stand-in sees the router's masqueraded address, and nothing bound for
- * 198.51.100.0/24 reaches libslirp.
+ * 198.51.100.0/24 reaches libslirp. A bridged VM reaches it through the
+ * emulated LAN's gateway and the libslirp of its uplink (wb-lan.h), and
+ * the gateway gives that libslirp nothing else.
  *
  * Network safety: every frame goes to the stand-in's documentation
  * network, which never reaches libslirp (asserted), or stays inside the
- * engine; host loopback is off.
+ * engine; host loopback is off. The one datagram for elsewhere (192.0.2.99
+ * or 203.0.113.99, documentation addresses off the LAN) is dropped by the
+ * LAN gateway before libslirp (asserted).
  */
 #include <gio/gio.h>
 #include <string.h>
 
+#include "wb-hostifs.h"
+#include "wb-lan.h"
 #include "wb-net.h"
 #include "wb-runtime-private.h"
 #include "wb-segment.h"
@@ -163,6 +169,102 @@ test_unserved (Fixture       *f,
   wb_test_poweroff_vm (f, "natvm");
 }
 
+/* The host interface a user would bridge to: the first with an IPv4
+ * address, else the first. */
+static char *
+bridge_interface (void)
+{
+  g_autoptr(GPtrArray) ifs = wb_host_ifs_list ();
+
+  for (guint i = 0; i < ifs->len; i++)
+    {
+      const WbHostIf *hostif = g_ptr_array_index (ifs, i);
+
+      if (hostif->ip[0] != '\0' && strcmp (hostif->ip, "0.0.0.0") != 0)
+        return g_strdup (hostif->name);
+    }
+  return ifs->len > 0 ? g_strdup (((WbHostIf *) g_ptr_array_index (ifs, 0))->name) : NULL;
+}
+
+/* A bridged VM reaches the stand-in through the LAN gateway and its
+ * uplink's libslirp port, where the divert answers: the stand-in counts
+ * the frames, libslirp itself gets none of them. */
+static void
+test_bridged (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autofree char *ifname = bridge_interface ();
+  g_autofree char *address = NULL;
+  g_autofree char *output = NULL;
+  g_autofree char *arp = NULL;
+  const WbVm *vm;
+  WbRuntimeNetwork network;
+  WbSlirp *slirp;
+  WbGuest *station;
+  const WbLanPlan *plan;
+  guint32 elsewhere = 0xc0000263u;   /* 192.0.2.99 */
+  g_autofree char *target = NULL;
+  g_autofree char *command = NULL;
+  guint64 input, standin, drops;
+
+  if (ifname == NULL)
+    {
+      g_test_skip ("no host interface to bridge to");
+      return;
+    }
+  wb_test_create_vm (f, "lanvm");
+  wb_test_modify_vm (f, "lanvm", "nic", 1u, "bridged", "bridgeadapter", 1u, ifname);
+  wb_test_start_vm (f, "lanvm");
+  address = wb_test_wait_property (f, "lanvm", IP_PROPERTY, 10000);
+  g_assert_nonnull (address);
+
+  vm = _wb_runtime_get_vm (f->runtime, "lanvm");
+  g_assert_nonnull (vm);
+  g_assert_true (_wb_runtime_get_adapter_network (f->runtime, vm->uuid, 1, &network));
+  g_assert_nonnull (network.lan);
+  slirp = wb_lan_get_uplink (network.lan);
+  g_assert_nonnull (slirp);
+  g_assert_true (wb_slirp_is_local (slirp, WB_STANDIN_ADDRESS));
+  /* "bridged:IFACE/outside" names the stand-in behind the uplink. */
+  station = wb_lan_get_station (network.lan, "outside");
+  g_assert_nonnull (station);
+  g_assert_true (station == wb_slirp_get_standin_station (slirp));
+
+  /* The first exchange also resolves the uplink's neighbours (ARP, which
+   * libslirp does see); what follows is IPv4 only. */
+  g_assert_cmpint (wb_test_guest_run (f, "lanvm", "ping -c 1 198.51.100.1", NULL), ==, 0);
+  input = wb_slirp_get_n_input (slirp);
+  standin = wb_slirp_get_n_standin (slirp);
+  g_assert_cmpuint (standin, >, 0);
+  g_assert_cmpint (wb_test_guest_run (f, "lanvm", "ping -c 1 198.51.100.1", NULL), ==, 0);
+  g_assert_cmpint (wb_test_guest_run (f, "lanvm", "tcp 198.51.100.1 22", &output), ==, 0);
+  g_assert_true (g_str_has_prefix (output, "SSH-2.0-"));
+  /* An echo request and a SYN at least. */
+  g_assert_cmpuint (wb_slirp_get_n_standin (slirp), >=, standin + 2);
+  g_assert_cmpuint (wb_slirp_get_n_input (slirp), ==, input);
+
+  /* Masqueraded twice: the station knows libslirp's stand-in router only. */
+  g_assert_cmpint (station_run (station, "arp", &arp), ==, 0);
+  g_test_message ("outside$ arp\n%s", arp);
+  g_assert_nonnull (strstr (arp, "198.51.100.254"));
+  g_assert_null (strstr (arp, address));
+
+  /* Elsewhere (TEST-NET-1, or TEST-NET-3 when the LAN mirrors TEST-NET-1):
+   * routed to the uplink by the gateway's default route, and dropped
+   * there, before libslirp. */
+  plan = wb_lan_get_plan (network.lan);
+  if ((elsewhere & wb_prefix_to_mask (plan->prefix))
+      == (plan->host & wb_prefix_to_mask (plan->prefix)))
+    elsewhere = 0xcb007163u;         /* 203.0.113.99 */
+  target = wb_ipv4_to_string (elsewhere);
+  command = g_strdup_printf ("ping -c 1 -W 1 %s", target);
+  drops = wb_lan_get_outside_drops (network.lan);
+  g_assert_cmpint (wb_test_guest_run (f, "lanvm", command, NULL), ==, 1);
+  g_assert_cmpuint (wb_lan_get_outside_drops (network.lan), >, drops);
+  g_assert_cmpuint (wb_slirp_get_n_input (slirp), ==, input);
+  wb_test_poweroff_vm (f, "lanvm");
+}
+
 /* --- libslirp alone: counted exactly ----------------------------------------- */
 
 static void
@@ -271,6 +373,7 @@ main (int    argc,
   ADD ("/standin/nat", test_nat);
   ADD ("/standin/nat-network", test_nat_network);
   ADD ("/standin/unserved", test_unserved);
+  ADD ("/standin/bridged", test_bridged);
 #undef ADD
   g_test_add_func ("/standin/never-libslirp", test_never_libslirp);
   g_test_add_func ("/standin/covered", test_covered);

@@ -10,63 +10,24 @@
 
 #include <string.h>
 
-#include "wb-client.h"
 #include "wb-connectivity-page.h"
-#include "wb-engine.h"
-#include "wb-resources.h"
+#include "wb-test-ui.h"
 #include "wb-test-util.h"
 #include "wb-window.h"
 
 static char *home;
 
-typedef struct
-{
-  WbEngine        *engine;
-  GDBusConnection *ui_connection;
-  GDBusConnection *cli_connection;
-  WbDBusEngine    *cli;
-  GtkWidget       *window;
-} Fixture;
+typedef WbTestUiFixture Fixture;
 
 /* --- helpers ---------------------------------------------------------------- */
-
-static void
-iterate (void)
-{
-  g_main_context_iteration (NULL, FALSE);
-  g_usleep (1000);
-}
-
-typedef gboolean (*Condition) (gpointer data);
-
-static void
-wait_until (Condition   condition,
-            gpointer    data,
-            const char *what)
-{
-  g_test_message ("waiting for %s", what);
-  while (!condition (data))
-    iterate ();
-}
-
-static GObject *
-child (gpointer    widget,
-       GType       type,
-       const char *id)
-{
-  GObject *object = gtk_widget_get_template_child (GTK_WIDGET (widget), type, id);
-
-  g_assert_nonnull (object);
-  return object;
-}
 
 static GtkWidget *
 page_child (Fixture    *fixture,
             const char *id)
 {
-  GtkWidget *page = GTK_WIDGET (child (fixture->window, WB_TYPE_WINDOW, "connectivity_page"));
+  GtkWidget *page = GTK_WIDGET (wb_test_child (fixture->window, WB_TYPE_WINDOW, "connectivity_page"));
 
-  return GTK_WIDGET (child (page, WB_TYPE_CONNECTIVITY_PAGE, id));
+  return GTK_WIDGET (wb_test_child (page, WB_TYPE_CONNECTIVITY_PAGE, id));
 }
 
 /* The first descendant of @widget named @name. */
@@ -119,10 +80,10 @@ modify (Fixture    *fixture,
   g_variant_builder_init (&changes, G_VARIANT_TYPE ("a(sus)"));
   g_variant_builder_add (&changes, "(sus)", key, slot, value);
   if (guest)
-    ok = wb_dbus_engine_call_configure_guest_sync (fixture->cli, vm, g_variant_builder_end (&changes),
+    ok = wb_dbus_engine_call_configure_guest_sync (fixture->engine.cli, vm, g_variant_builder_end (&changes),
                                                    NULL, &error);
   else
-    ok = wb_dbus_engine_call_modify_vm_sync (fixture->cli, vm, g_variant_builder_end (&changes),
+    ok = wb_dbus_engine_call_modify_vm_sync (fixture->engine.cli, vm, g_variant_builder_end (&changes),
                                              NULL, &error);
   call_ok (ok, error);
 }
@@ -134,7 +95,7 @@ create_vm (Fixture    *fixture,
   g_autofree char *uuid = NULL;
   g_autoptr(GError) error = NULL;
 
-  call_ok (wb_dbus_engine_call_create_vm_sync (fixture->cli, name, TRUE, &uuid, NULL, &error), error);
+  call_ok (wb_dbus_engine_call_create_vm_sync (fixture->engine.cli, name, TRUE, &uuid, NULL, &error), error);
 }
 
 /* A TCP port on 127.0.0.1 that nothing listens on now. */
@@ -163,7 +124,7 @@ lab_exists (Fixture *fixture)
   GVariantIter iter;
   const char *name;
 
-  call_ok (wb_dbus_engine_call_list_vms_sync (fixture->cli, &vms, NULL, &error), error);
+  call_ok (wb_dbus_engine_call_list_vms_sync (fixture->engine.cli, &vms, NULL, &error), error);
   g_variant_iter_init (&iter, vms);
   while (g_variant_iter_next (&iter, "(&s&s)", &name, NULL))
     if (g_strcmp0 (name, "NatVm") == 0)
@@ -191,7 +152,7 @@ make_lab (Fixture    *fixture,
 static gboolean
 window_ready (gpointer data)
 {
-  GtkStack *stack = GTK_STACK (child (data, WB_TYPE_WINDOW, "main_stack"));
+  GtkStack *stack = GTK_STACK (wb_test_child (data, WB_TYPE_WINDOW, "main_stack"));
 
   return g_strcmp0 (gtk_stack_get_visible_child_name (stack), "vms") == 0;
 }
@@ -200,52 +161,19 @@ static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *socket_path = g_build_filename (home, "engine.sock", NULL);
   g_autofree char *forward = g_strdup_printf ("web,tcp,127.0.0.1,%u,,80", free_port ());
 
-  fixture->engine = wb_engine_new (WB_ENGINE_FLAGS_NONE);
-  g_assert_true (wb_engine_start (fixture->engine, &error));
-  g_assert_no_error (error);
-  fixture->ui_connection = wb_engine_connect (fixture->engine, &error);
-  g_assert_no_error (error);
-  fixture->cli_connection = wb_client_connect_socket_sync (socket_path, NULL, &error);
-  g_assert_no_error (error);
-  fixture->cli = wb_client_get_engine_sync (fixture->cli_connection, NULL, &error);
-  g_assert_no_error (error);
+  wb_test_engine_start (&fixture->engine, home);
 
   /* Two VMs on "lab" with static addresses, one NAT VM with a forward
    * (made once: the tests share the settings home). */
   if (!lab_exists (fixture))
     make_lab (fixture, forward);
 
-  fixture->window = GTK_WIDGET (wb_window_new (NULL, fixture->ui_connection));
+  fixture->window = GTK_WIDGET (wb_window_new (NULL, fixture->engine.ui_connection));
   gtk_window_set_default_size (GTK_WINDOW (fixture->window), 1280, 800);
   gtk_window_present (GTK_WINDOW (fixture->window));
-  wait_until (window_ready, fixture->window, "the window to list the VMs");
-}
-
-static void
-fixture_tear_down (Fixture       *fixture,
-                   gconstpointer  data)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  while (g_list_model_get_n_items (toplevels) > 0)
-    {
-      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, 0);
-
-      gtk_window_destroy (window);
-    }
-  g_clear_object (&fixture->cli);
-  g_dbus_connection_close_sync (fixture->cli_connection, NULL, NULL);
-  g_dbus_connection_close_sync (fixture->ui_connection, NULL, NULL);
-  g_clear_object (&fixture->cli_connection);
-  g_clear_object (&fixture->ui_connection);
-  wb_engine_stop (fixture->engine);
-  g_clear_object (&fixture->engine);
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
+  wb_test_wait_until (window_ready, fixture->window, "the window to list the VMs", 0);
 }
 
 /* --- the engine's answer ------------------------------------------------------- */
@@ -256,7 +184,7 @@ engine_matrix (Fixture *fixture)
   g_autoptr(GError) error = NULL;
   GVariant *matrix = NULL;
 
-  call_ok (wb_dbus_engine_call_get_matrix_sync (fixture->cli, &matrix, NULL, &error), error);
+  call_ok (wb_dbus_engine_call_get_matrix_sync (fixture->engine.cli, &matrix, NULL, &error), error);
   return matrix;
 }
 
@@ -314,7 +242,7 @@ all_running (gpointer data)
   g_autoptr(GVariant) vms = NULL;
   g_autoptr(GError) error = NULL;
 
-  call_ok (wb_dbus_engine_call_list_running_vms_sync (settled->fixture->cli, &vms, NULL, &error), error);
+  call_ok (wb_dbus_engine_call_list_running_vms_sync (settled->fixture->engine.cli, &vms, NULL, &error), error);
   return g_variant_n_children (vms) == settled->n_vms;
 }
 
@@ -324,7 +252,7 @@ static gboolean
 page_settled (gpointer data)
 {
   Settled *settled = data;
-  WbConnectivityPage *page = WB_CONNECTIVITY_PAGE (child (settled->fixture->window, WB_TYPE_WINDOW,
+  WbConnectivityPage *page = WB_CONNECTIVITY_PAGE (wb_test_child (settled->fixture->window, WB_TYPE_WINDOW,
                                                           "connectivity_page"));
   g_autoptr(GVariant) matrix = NULL;
   g_autoptr(GVariant) endpoints = NULL;
@@ -351,46 +279,39 @@ page_settled (gpointer data)
   return complete && vms == settled->n_vms && generation == wb_connectivity_page_get_generation (page);
 }
 
-/* "FROM>TO" by names -> the label shown, for every cell of the grid. */
+static WbConnectivityPage *
+page_of (Fixture *fixture)
+{
+  return WB_CONNECTIVITY_PAGE (wb_test_child (fixture->window, WB_TYPE_WINDOW, "connectivity_page"));
+}
+
+/* "FROM>TO" by the headers' names -> the label drawn, for every cell of
+ * the grid (the page draws its cells, each from a widget of its result). */
 static GHashTable *
 shown_cells (Fixture *fixture)
 {
-  GtkGrid *grid = GTK_GRID (page_child (fixture, "matrix_grid"));
+  WbConnectivityPage *page = page_of (fixture);
   GHashTable *shown = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  guint n_sources = 0, n_destinations = 0;
 
-  for (GtkWidget *c = gtk_widget_get_first_child (GTK_WIDGET (grid)); c != NULL; c = gtk_widget_get_next_sibling (c))
-    {
-      int column, row;
-      GtkWidget *row_header, *column_header;
+  _wb_connectivity_page_get_size (page, &n_sources, &n_destinations);
+  for (guint row = 0; row < n_sources; row++)
+    for (guint column = 0; column < n_destinations; column++)
+      {
+        GtkWidget *c = _wb_connectivity_page_get_cell (page, row, column);
 
-      if (!GTK_IS_BUTTON (c))
-        continue;
-      gtk_grid_query_child (grid, c, &column, &row, NULL, NULL);
-      row_header = gtk_grid_get_child_at (grid, 0, row);
-      column_header = gtk_grid_get_child_at (grid, column, 0);
-      g_hash_table_insert (shown,
-                           g_strdup_printf ("%s>%s", label_of (row_header, "header-label"),
-                                            label_of (column_header, "header-label")),
-                           g_strdup (label_of (c, "cell-label")));
-    }
+        if (c == NULL)
+          continue;
+        g_hash_table_insert (shown,
+                             g_strdup_printf ("%s>%s",
+                                              label_of (_wb_connectivity_page_get_header (page, TRUE, row), "header-label"),
+                                              label_of (_wb_connectivity_page_get_header (page, FALSE, column), "header-label")),
+                             g_strdup (label_of (c, "cell-label")));
+      }
   return shown;
 }
 
 /* --- the tests ----------------------------------------------------------------- */
-
-static GtkWidget *
-first_cell (GtkGrid *grid,
-            int      row)
-{
-  for (int column = 1; column < 64; column++)
-    {
-      GtkWidget *cell = gtk_grid_get_child_at (grid, column, row);
-
-      if (cell != NULL && GTK_IS_BUTTON (cell))
-        return cell;
-    }
-  return NULL;
-}
 
 static gboolean
 press_key (GtkWidget *widget,
@@ -421,9 +342,10 @@ test_matrix (Fixture       *fixture,
              gconstpointer  data)
 {
   static const char *const vms[] = { "VmA", "VmB", "NatVm" };
-  AdwViewStack *views = ADW_VIEW_STACK (child (fixture->window, WB_TYPE_WINDOW, "view_stack"));
+  AdwViewStack *views = ADW_VIEW_STACK (wb_test_child (fixture->window, WB_TYPE_WINDOW, "view_stack"));
   GtkStack *lab_stack = GTK_STACK (page_child (fixture, "lab_stack"));
-  GtkGrid *grid = GTK_GRID (page_child (fixture, "matrix_grid"));
+  GtkWidget *grid = page_child (fixture, "matrix_view");
+  WbConnectivityPage *page = page_of (fixture);
   g_autoptr(GVariant) matrix = NULL;
   g_autoptr(GVariant) cells = NULL;
   g_autoptr(GHashTable) shown = NULL;
@@ -431,24 +353,23 @@ test_matrix (Fixture       *fixture,
   Settled settled = { fixture, G_N_ELEMENTS (vms) };
   GVariantIter iter;
   GVariant *cell;
-  GtkWidget *focus, *moved;
-  int column, row, moved_column, moved_row;
+  guint column, row, moved_column, moved_row, selected_column, selected_row;
 
   /* Nothing runs: the page says so and measures nothing. */
   adw_view_stack_set_visible_child_name (views, "connectivity");
   for (guint i = 0; i < 20; i++)
-    iterate ();
+    wb_test_iterate ();
   g_assert_cmpstr (gtk_stack_get_visible_child_name (lab_stack), ==, "empty");
-  g_assert_cmpuint (wb_connectivity_page_get_generation (WB_CONNECTIVITY_PAGE (child (fixture->window, WB_TYPE_WINDOW, "connectivity_page"))), ==, 0);
+  g_assert_cmpuint (wb_connectivity_page_get_generation (WB_CONNECTIVITY_PAGE (wb_test_child (fixture->window, WB_TYPE_WINDOW, "connectivity_page"))), ==, 0);
   adw_view_stack_set_visible_child_name (views, "machines");
 
   for (guint i = 0; i < G_N_ELEMENTS (vms); i++)
-    call_ok (wb_dbus_engine_call_start_vm_sync (fixture->cli, vms[i], "headless", NULL, &error), error);
-  wait_until (all_running, &settled, "the VMs to run");
+    call_ok (wb_dbus_engine_call_start_vm_sync (fixture->engine.cli, vms[i], "headless", NULL, &error), error);
+  wb_test_wait_until (all_running, &settled, "the VMs to run", 0);
 
   /* Shown with VMs running, the page measures them by itself. */
   adw_view_stack_set_visible_child_name (views, "connectivity");
-  wait_until (page_settled, &settled, "the matrix to be measured and shown");
+  wb_test_wait_until (page_settled, &settled, "the matrix to be measured and shown", 0);
   g_assert_cmpstr (gtk_stack_get_visible_child_name (lab_stack), ==, "matrix");
 
   /* Every cell the engine has is shown, saying what the engine says. */
@@ -472,31 +393,31 @@ test_matrix (Fixture       *fixture,
   /* VirtualBox's table: VMs on one internal network reach each other. */
   g_assert_cmpstr (g_hash_table_lookup (shown, "VmA>VmB"), ==, "+");
 
-  /* Keyboard: Right moves to the next cell of the row. */
-  focus = first_cell (grid, 1);
-  g_assert_nonnull (focus);
-  g_assert_true (gtk_widget_grab_focus (focus));
-  g_assert_true (gtk_root_get_focus (GTK_ROOT (fixture->window)) == focus);
-  g_assert_true (press_key (GTK_WIDGET (grid), GDK_KEY_Right));
-  moved = gtk_root_get_focus (GTK_ROOT (fixture->window));
-  g_assert_true (moved != focus);
-  g_assert_true (gtk_widget_get_parent (moved) == GTK_WIDGET (grid));
-  gtk_grid_query_child (grid, focus, &column, &row, NULL, NULL);
-  gtk_grid_query_child (grid, moved, &moved_column, &moved_row, NULL, NULL);
-  g_assert_cmpint (moved_row, ==, row);
-  g_assert_cmpint (moved_column, >, column);
+  /* Keyboard: focused, the grid focuses its first cell; Right moves to
+   * the next cell of the row. */
+  g_assert_true (gtk_widget_grab_focus (grid));
+  g_assert_true (gtk_root_get_focus (GTK_ROOT (fixture->window)) == grid);
+  g_assert_true (_wb_connectivity_page_get_focus (page, &row, &column));
+  g_assert_nonnull (_wb_connectivity_page_get_cell (page, row, column));
+  g_assert_true (press_key (grid, GDK_KEY_Right));
+  g_assert_true (_wb_connectivity_page_get_focus (page, &moved_row, &moved_column));
+  g_assert_nonnull (_wb_connectivity_page_get_cell (page, moved_row, moved_column));
+  g_assert_cmpuint (moved_row, ==, row);
+  g_assert_cmpuint (moved_column, >, column);
 
-  /* Enter (activation) selects it: the side panel shows its pair. */
-  gtk_widget_activate (moved);
-  wait_until (details_revealed, page_child (fixture, "details_revealer"), "the details of the cell");
+  /* Enter selects it: the side panel shows its pair. */
+  g_assert_true (press_key (grid, GDK_KEY_Return));
+  wb_test_wait_until (details_revealed, page_child (fixture, "details_revealer"), "the details of the cell", 0);
   {
-    GtkWidget *row_header = gtk_grid_get_child_at (grid, 0, moved_row);
-    GtkWidget *column_header = gtk_grid_get_child_at (grid, moved_column, 0);
-    g_autofree char *title = g_strdup_printf ("%s → %s", label_of (row_header, "header-label"),
-                                              label_of (column_header, "header-label"));
+    g_autofree char *title =
+      g_strdup_printf ("%s → %s",
+                       label_of (_wb_connectivity_page_get_header (page, TRUE, moved_row), "header-label"),
+                       label_of (_wb_connectivity_page_get_header (page, FALSE, moved_column), "header-label"));
 
     g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (page_child (fixture, "details_title"))), ==, title);
-    g_assert_true (gtk_widget_has_css_class (moved, "selected"));
+    g_assert_true (_wb_connectivity_page_get_selected (page, &selected_row, &selected_column));
+    g_assert_cmpuint (selected_row, ==, moved_row);
+    g_assert_cmpuint (selected_column, ==, moved_column);
   }
 }
 
@@ -522,17 +443,12 @@ main (int    argc,
 {
   int status;
 
-  g_setenv ("LANGUAGE", "C", TRUE);
-  home = wb_test_set_up_home ("wirebox-ui-connectivity-XXXXXX");
-
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
-  g_resources_register (wb_get_resource ());
+  home = wb_test_ui_init (&argc, &argv, "wirebox-ui-connectivity-XXXXXX");
 
   g_test_add ("/ui-connectivity/outside-validated", Fixture, NULL,
-              fixture_set_up, test_outside_validated, fixture_tear_down);
+              fixture_set_up, test_outside_validated, wb_test_ui_fixture_tear_down);
   g_test_add ("/ui-connectivity/matrix", Fixture, NULL,
-              fixture_set_up, test_matrix, fixture_tear_down);
+              fixture_set_up, test_matrix, wb_test_ui_fixture_tear_down);
   status = g_test_run ();
   wb_test_rm_rf (home);
   g_free (home);

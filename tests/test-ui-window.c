@@ -7,63 +7,28 @@
  * second connection, as wirebox-manage would.
  */
 
-#include "wb-client.h"
-#include "wb-engine.h"
 #include "wb-host-network-manager.h"
 #include "wb-nat-network-dialog.h"
 #include "wb-new-vm-dialog.h"
 #include "wb-preferences-window.h"
-#include "wb-resources.h"
+#include "wb-test-ui.h"
 #include "wb-test-util.h"
 #include "wb-window.h"
 
 static char *home;
 
-typedef struct
-{
-  WbEngine        *engine;
-  GDBusConnection *ui_connection;
-  GDBusConnection *cli_connection;
-  WbDBusEngine    *cli;           /* the "other client" */
-  GtkWidget       *window;
-} Fixture;
+/* Its engine's cli is the "other client". */
+typedef WbTestUiFixture Fixture;
 
 /* --- helpers ---------------------------------------------------------------- */
 
-static void
-iterate (void)
-{
-  g_main_context_iteration (NULL, FALSE);
-  g_usleep (1000);
-}
-
-typedef gboolean (*Condition) (gpointer data);
-
 /* Iterates until @condition holds, or fails after 10 s. */
 static void
-wait_until (Condition   condition,
-            gpointer    data,
-            const char *what)
+wait_until (WbTestCondition  condition,
+            gpointer         data,
+            const char      *what)
 {
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-
-  while (!condition (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("Timed out waiting for %s", what);
-      iterate ();
-    }
-}
-
-static GObject *
-child (gpointer    widget,
-       GType       type,
-       const char *id)
-{
-  GObject *object = gtk_widget_get_template_child (GTK_WIDGET (widget), type, id);
-
-  g_assert_nonnull (object);
-  return object;
+  wb_test_wait_until (condition, data, what, 10);
 }
 
 static void
@@ -133,7 +98,7 @@ type_text (gpointer    editable,
            const char *text)
 {
   gtk_editable_set_text (GTK_EDITABLE (editable), text);
-  iterate ();
+  wb_test_iterate ();
 }
 
 static void
@@ -142,13 +107,13 @@ click (gpointer button)
   if (!gtk_widget_is_sensitive (GTK_WIDGET (button)))
     g_error ("%s %p is insensitive (own: %d)", G_OBJECT_TYPE_NAME (button), button, gtk_widget_get_sensitive (button));
   g_signal_emit_by_name (button, "clicked");
-  iterate ();
+  wb_test_iterate ();
 }
 
 static gboolean
 window_ready (gpointer data)
 {
-  GtkStack *stack = GTK_STACK (child (data, WB_TYPE_WINDOW, "main_stack"));
+  GtkStack *stack = GTK_STACK (wb_test_child (data, WB_TYPE_WINDOW, "main_stack"));
 
   return g_strcmp0 (gtk_stack_get_visible_child_name (stack), "loading") != 0;
 }
@@ -157,48 +122,12 @@ static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  load_lab)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *socket_path = g_build_filename (home, "engine.sock", NULL);
-
-  fixture->engine = wb_engine_new (WB_ENGINE_FLAGS_NONE);
-  g_assert_true (wb_engine_start (fixture->engine, &error));
-  g_assert_no_error (error);
-  fixture->ui_connection = wb_engine_connect (fixture->engine, &error);
-  g_assert_no_error (error);
-  fixture->cli_connection = wb_client_connect_socket_sync (socket_path, NULL, &error);
-  g_assert_no_error (error);
-  fixture->cli = wb_client_get_engine_sync (fixture->cli_connection, NULL, &error);
-  g_assert_no_error (error);
-
-  fixture->window = GTK_WIDGET (wb_window_new (NULL, fixture->ui_connection));
+  wb_test_engine_start (&fixture->engine, home);
+  fixture->window = GTK_WIDGET (wb_window_new (NULL, fixture->engine.ui_connection));
   wb_window_set_load_lab_if_empty (WB_WINDOW (fixture->window), GPOINTER_TO_INT (load_lab));
   gtk_window_set_default_size (GTK_WINDOW (fixture->window), 1280, 800);
   gtk_window_present (GTK_WINDOW (fixture->window));
   wait_until (window_ready, fixture->window, "the window to be ready");
-}
-
-static void
-fixture_tear_down (Fixture       *fixture,
-                   gconstpointer  data)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  /* Every window, dialogs too. */
-  while (g_list_model_get_n_items (toplevels) > 0)
-    {
-      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, 0);
-
-      gtk_window_destroy (window);
-    }
-  g_clear_object (&fixture->cli);
-  g_dbus_connection_close_sync (fixture->cli_connection, NULL, NULL);
-  g_dbus_connection_close_sync (fixture->ui_connection, NULL, NULL);
-  g_clear_object (&fixture->cli_connection);
-  g_clear_object (&fixture->ui_connection);
-  wb_engine_stop (fixture->engine);
-  g_clear_object (&fixture->engine);
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
 }
 
 /* --- reading the engine ------------------------------------------------------------ */
@@ -218,7 +147,7 @@ engine_has_vm (Fixture    *fixture,
   GVariantIter iter;
   const char *vm;
 
-  wb_dbus_engine_call_list_vms_sync (fixture->cli, &vms, NULL, &error);
+  wb_dbus_engine_call_list_vms_sync (fixture->engine.cli, &vms, NULL, &error);
   g_assert_no_error (error);
   g_variant_iter_init (&iter, vms);
   while (g_variant_iter_next (&iter, "(&s&s)", &vm, NULL))
@@ -269,7 +198,7 @@ engine_nat_network (Fixture    *fixture,
   g_autoptr(GVariant) nets = NULL;
   g_autoptr(GError) error = NULL;
 
-  wb_dbus_engine_call_list_nat_networks_sync (fixture->cli, &nets, NULL, &error);
+  wb_dbus_engine_call_list_nat_networks_sync (fixture->engine.cli, &nets, NULL, &error);
   g_assert_no_error (error);
   return find_dict (nets, "name", name);
 }
@@ -324,7 +253,7 @@ test_first_start_loads_lab (Fixture       *fixture,
 
   natnet = engine_nat_network (fixture, "natnet1");
   g_assert_nonnull (natnet);
-  wb_dbus_engine_call_get_vm_sync (fixture->cli, "Router", &info, NULL, &error);
+  wb_dbus_engine_call_get_vm_sync (fixture->engine.cli, "Router", &info, NULL, &error);
   g_assert_no_error (error);
   adapters = g_variant_lookup_value (info, "adapters", G_VARIANT_TYPE ("aa{sv}"));
   adapter2 = g_variant_get_child_value (adapters, 1);
@@ -332,7 +261,7 @@ test_first_start_loads_lab (Fixture       *fixture,
   g_assert_cmpstr (intnet, ==, "intnet");
 
   /* The router is selected and its details are shown. */
-  title = ADW_WINDOW_TITLE (child (fixture->window, WB_TYPE_WINDOW, "content_title"));
+  title = ADW_WINDOW_TITLE (wb_test_child (fixture->window, WB_TYPE_WINDOW, "content_title"));
   g_assert_cmpstr (adw_window_title_get_title (title), ==, "Router");
 }
 
@@ -347,12 +276,12 @@ test_load_lab_from_menu (Fixture       *fixture,
    * leaves the rest alone. */
   if (engine_has_vm (fixture, "Web"))
     {
-      wb_dbus_engine_call_delete_vm_sync (fixture->cli, "Web", FALSE, NULL, NULL);
+      wb_dbus_engine_call_delete_vm_sync (fixture->engine.cli, "Web", FALSE, NULL, NULL);
       wait_until (vm_gone, &gone, "Web to go");
     }
 
   /* The menu item and the empty page's button share the action. */
-  button = GTK_WIDGET (child (fixture->window, WB_TYPE_WINDOW, "load_lab_button"));
+  button = GTK_WIDGET (wb_test_child (fixture->window, WB_TYPE_WINDOW, "load_lab_button"));
   g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (button)), ==, "win.load-example-lab");
   gtk_widget_activate_action (fixture->window, "win.load-example-lab", NULL);
   wait_until (lab_vms_exist, fixture, "the example lab's VMs");
@@ -363,7 +292,7 @@ static void
 select_vm (Fixture    *fixture,
            const char *name)
 {
-  GtkSingleSelection *selection = GTK_SINGLE_SELECTION (child (fixture->window, WB_TYPE_WINDOW, "selection"));
+  GtkSingleSelection *selection = GTK_SINGLE_SELECTION (wb_test_child (fixture->window, WB_TYPE_WINDOW, "selection"));
   guint n = g_list_model_get_n_items (G_LIST_MODEL (selection));
 
   for (guint i = 0; i < n; i++)
@@ -373,7 +302,7 @@ select_vm (Fixture    *fixture,
       if (g_strcmp0 (wb_dbus_vm_get_name (vm), name) == 0)
         {
           gtk_selection_model_select_item (GTK_SELECTION_MODEL (selection), i, TRUE);
-          iterate ();
+          wb_test_iterate ();
           return;
         }
     }
@@ -391,15 +320,15 @@ test_new_and_delete_vm (Fixture       *fixture,
   gtk_widget_activate_action (fixture->window, "win.new-vm", NULL);
   dialog = wait_for_toplevel (WB_TYPE_NEW_VM_DIALOG);
   g_assert_false (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "create"));
-  type_text (child (dialog, WB_TYPE_NEW_VM_DIALOG, "name_entry"), "Scratch");
+  type_text (wb_test_child (dialog, WB_TYPE_NEW_VM_DIALOG, "name_entry"), "Scratch");
   g_assert_true (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "create"));
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "create");
   wait_until (vm_exists, &created, "Scratch to be created");
 
   /* The new VM is selected: delete it, which asks first. */
-  title = ADW_WINDOW_TITLE (child (fixture->window, WB_TYPE_WINDOW, "content_title"));
+  title = ADW_WINDOW_TITLE (wb_test_child (fixture->window, WB_TYPE_WINDOW, "content_title"));
   while (g_strcmp0 (adw_window_title_get_title (title), "Scratch") != 0)
-    iterate ();
+    wb_test_iterate ();
   select_vm (fixture, "Scratch");
   gtk_widget_activate_action (fixture->window, "win.delete-vm", NULL);
   dialog = wait_for_toplevel (ADW_TYPE_MESSAGE_DIALOG);
@@ -423,7 +352,7 @@ test_delete_asks (Fixture       *fixture,
   dialog = wait_for_toplevel (ADW_TYPE_MESSAGE_DIALOG);
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   for (guint i = 0; i < 50; i++)
-    iterate ();
+    wb_test_iterate ();
   g_assert_true (engine_has_vm (fixture, "VM3"));
 
   gtk_widget_activate_action (fixture->window, "win.delete-vm", NULL);
@@ -444,7 +373,7 @@ static gboolean
 details_show (gpointer data)
 {
   Shown *shown = data;
-  GtkWidget *details = GTK_WIDGET (child (shown->fixture->window, WB_TYPE_WINDOW, "details"));
+  GtkWidget *details = GTK_WIDGET (wb_test_child (shown->fixture->window, WB_TYPE_WINDOW, "details"));
   g_autoptr(GPtrArray) labels = g_ptr_array_new ();
   gboolean found = FALSE;
 
@@ -480,7 +409,7 @@ test_follows_other_client (Fixture       *fixture,
   /* wirebox-manage modifyvm VM2 --intnet1 lab-b */
   g_variant_builder_init (&changes, G_VARIANT_TYPE ("a(sus)"));
   g_variant_builder_add (&changes, "(sus)", "intnet", 1, "lab-b");
-  wb_dbus_engine_call_modify_vm_sync (fixture->cli, "VM2", g_variant_builder_end (&changes),
+  wb_dbus_engine_call_modify_vm_sync (fixture->engine.cli, "VM2", g_variant_builder_end (&changes),
                                       NULL, &error);
   g_assert_no_error (error);
   wait_until (details_show, &shown, "the details to show lab-b");
@@ -494,7 +423,7 @@ count_running (Fixture *fixture)
   g_autoptr(GVariant) vms = NULL;
   g_autoptr(GError) error = NULL;
 
-  wb_dbus_engine_call_list_running_vms_sync (fixture->cli, &vms, NULL, &error);
+  wb_dbus_engine_call_list_running_vms_sync (fixture->engine.cli, &vms, NULL, &error);
   g_assert_no_error (error);
   return g_variant_n_children (vms);
 }
@@ -503,7 +432,7 @@ static gboolean
 window_knows_running (gpointer data)
 {
   Fixture *fixture = data;
-  GtkSingleSelection *selection = GTK_SINGLE_SELECTION (child (fixture->window, WB_TYPE_WINDOW, "selection"));
+  GtkSingleSelection *selection = GTK_SINGLE_SELECTION (wb_test_child (fixture->window, WB_TYPE_WINDOW, "selection"));
   WbDBusVm *vm = gtk_single_selection_get_selected_item (selection);
 
   return vm != NULL && g_strcmp0 (wb_dbus_vm_get_state (vm), "running") == 0;
@@ -524,7 +453,7 @@ test_quit_asks_to_power_off (Fixture       *fixture,
 
   /* Another client starts a VM; the window learns it runs. */
   select_vm (fixture, "VM2");
-  wb_dbus_engine_call_start_vm_sync (fixture->cli, "VM2", "headless", NULL, &error);
+  wb_dbus_engine_call_start_vm_sync (fixture->engine.cli, "VM2", "headless", NULL, &error);
   g_assert_no_error (error);
   wait_until (window_knows_running, fixture, "VM2 to run");
 
@@ -533,7 +462,7 @@ test_quit_asks_to_power_off (Fixture       *fixture,
   dialog = wait_for_toplevel (ADW_TYPE_MESSAGE_DIALOG);
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   for (guint i = 0; i < 50; i++)
-    iterate ();
+    wb_test_iterate ();
   g_assert_nonnull (find_toplevel (WB_TYPE_WINDOW));
   g_assert_cmpuint (count_running (fixture), ==, 1);
 
@@ -556,14 +485,14 @@ test_remembers_size (Fixture       *fixture,
   g_assert_cmpuint (count_running (fixture), ==, 0);
   /* Whatever size the window has when it closes (the X server has the last
    * word on it), not the schema's default of 960x640. */
-  iterate ();
+  wb_test_iterate ();
   gtk_window_get_default_size (GTK_WINDOW (fixture->window), &w0, &h0);
   g_assert_true (w0 != 960 || h0 != 640);
   gtk_window_close (GTK_WINDOW (fixture->window));
   wait_until (window_gone, NULL, "the window to close");
 
   /* GSettings (the memory backend here) holds the size for the next one. */
-  window = GTK_WINDOW (wb_window_new (NULL, fixture->ui_connection));
+  window = GTK_WINDOW (wb_window_new (NULL, fixture->engine.ui_connection));
   gtk_window_get_default_size (window, &w, &h);
   g_assert_cmpint (w, ==, w0);
   g_assert_cmpint (h, ==, h0);
@@ -589,7 +518,7 @@ dhcp_range_is (gpointer data)
   g_autoptr(GError) error = NULL;
   const char *lower = NULL, *upper = NULL;
 
-  wb_dbus_engine_call_list_dhcp_servers_sync (wait->fixture->cli, &servers, NULL, &error);
+  wb_dbus_engine_call_list_dhcp_servers_sync (wait->fixture->engine.cli, &servers, NULL, &error);
   g_assert_no_error (error);
   server = find_dict (servers, "network-name", wait->network);
   if (server == NULL)
@@ -609,7 +538,7 @@ apply_sensitive (gpointer data)
 static gboolean
 nothing_to_apply (gpointer data)
 {
-  return !gtk_widget_get_sensitive (GTK_WIDGET (child (data, WB_TYPE_HOST_NETWORK_MANAGER, "reset_button")));
+  return !gtk_widget_get_sensitive (GTK_WIDGET (wb_test_child (data, WB_TYPE_HOST_NETWORK_MANAGER, "reset_button")));
 }
 
 static gboolean
@@ -643,11 +572,11 @@ test_host_network_manager (Fixture       *fixture,
   hnm = wait_for_toplevel (type);
 
   /* Create: a new vboxnetN appears and is selected. */
-  wb_dbus_engine_call_list_host_only_ifs_sync (fixture->cli, &before, NULL, &error);
+  wb_dbus_engine_call_list_host_only_ifs_sync (fixture->engine.cli, &before, NULL, &error);
   g_assert_no_error (error);
-  selection = GTK_SINGLE_SELECTION (child (hnm, type, "selection"));
+  selection = GTK_SINGLE_SELECTION (wb_test_child (hnm, type, "selection"));
   gtk_single_selection_set_selected (selection, GTK_INVALID_LIST_POSITION);
-  click (child (hnm, type, "create_button"));
+  click (wb_test_child (hnm, type, "create_button"));
   wait_until (interface_selected, selection, "the new interface");
   hif = gtk_single_selection_get_selected_item (selection);
   name = g_strdup (wb_dbus_host_only_if_get_name (hif));
@@ -655,13 +584,13 @@ test_host_network_manager (Fixture       *fixture,
   network = g_strconcat ("HostInterfaceNetworking-", name, NULL);
 
   /* Properties > DHCP Server: a malformed bound is marked and blocks Apply. */
-  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (child (hnm, type, "properties_button")), TRUE);
-  gtk_stack_set_visible_child_name (GTK_STACK (child (hnm, type, "properties_stack")), "dhcp");
-  iterate ();
-  g_assert_true (gtk_switch_get_active (GTK_SWITCH (child (hnm, type, "dhcp_switch"))));
-  apply = child (hnm, type, "apply_button");
-  lower = child (hnm, type, "lower_row");
-  upper = child (hnm, type, "upper_row");
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (wb_test_child (hnm, type, "properties_button")), TRUE);
+  gtk_stack_set_visible_child_name (GTK_STACK (wb_test_child (hnm, type, "properties_stack")), "dhcp");
+  wb_test_iterate ();
+  g_assert_true (gtk_switch_get_active (GTK_SWITCH (wb_test_child (hnm, type, "dhcp_switch"))));
+  apply = wb_test_child (hnm, type, "apply_button");
+  lower = wb_test_child (hnm, type, "lower_row");
+  upper = wb_test_child (hnm, type, "upper_row");
   g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (apply)));
   type_text (lower, "192.168.300.1");
   g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (lower), "error"));
@@ -669,7 +598,7 @@ test_host_network_manager (Fixture       *fixture,
 
   /* The interface's subnet is 192.168.(56+N).0/24: keep its first three
    * octets and change the range. */
-  server = gtk_editable_get_text (GTK_EDITABLE (child (hnm, type, "server_row")));
+  server = gtk_editable_get_text (GTK_EDITABLE (wb_test_child (hnm, type, "server_row")));
   prefix = g_strndup (server, strrchr (server, '.') - server);
   lo = g_strdup_printf ("%s.110", prefix);
   hi = g_strdup_printf ("%s.200", prefix);
@@ -728,7 +657,7 @@ static gboolean
 nat_row_shown (gpointer data)
 {
   RowWait *wait = data;
-  GtkWidget *list = GTK_WIDGET (child (wait->window, WB_TYPE_PREFERENCES_WINDOW, "nat_list"));
+  GtkWidget *list = GTK_WIDGET (wb_test_child (wait->window, WB_TYPE_PREFERENCES_WINDOW, "nat_list"));
 
   for (GtkWidget *row = gtk_widget_get_first_child (list); row != NULL; row = gtk_widget_get_next_sibling (row))
     if (ADW_IS_ACTION_ROW (row) &&
@@ -761,11 +690,11 @@ test_nat_networks (Fixture       *fixture,
   row.window = GTK_WIDGET (prefs);
 
   /* Add proposes a free name and VirtualBox's default CIDR. */
-  click (child (prefs, WB_TYPE_PREFERENCES_WINDOW, "add_button"));
+  click (wb_test_child (prefs, WB_TYPE_PREFERENCES_WINDOW, "add_button"));
   dialog = wait_for_toplevel (type);
-  ok = child (dialog, type, "ok_button");
-  cidr = child (dialog, type, "cidr_row");
-  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (child (dialog, type, "name_row"))), ==, "NatNetwork");
+  ok = wb_test_child (dialog, type, "ok_button");
+  cidr = wb_test_child (dialog, type, "cidr_row");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (wb_test_child (dialog, type, "name_row"))), ==, "NatNetwork");
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (cidr)), ==, "10.0.2.0/24");
   g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (ok)));
 
@@ -774,7 +703,7 @@ test_nat_networks (Fixture       *fixture,
   g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (cidr), "error"));
   g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (ok)));
 
-  type_text (child (dialog, type, "name_row"), "Lab22");
+  type_text (wb_test_child (dialog, type, "name_row"), "Lab22");
   type_text (cidr, "192.168.122.0/24");
   g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (cidr), "error"));
   click (ok);
@@ -797,16 +726,16 @@ test_nat_networks (Fixture       *fixture,
 
     click (edits->pdata[0]);
     dialog = wait_for_toplevel (type);
-    g_assert_false (gtk_editable_get_editable (GTK_EDITABLE (child (dialog, type, "name_row"))));
-    type_text (child (dialog, type, "cidr_row"), "192.168.1.0/33");
-    g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (child (dialog, type, "ok_button"))));
+    g_assert_false (gtk_editable_get_editable (GTK_EDITABLE (wb_test_child (dialog, type, "name_row"))));
+    type_text (wb_test_child (dialog, type, "cidr_row"), "192.168.1.0/33");
+    g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (wb_test_child (dialog, type, "ok_button"))));
     gtk_window_destroy (dialog);
   }
 
   /* A network added by another client shows without a reload. */
   g_variant_builder_init (&options, G_VARIANT_TYPE ("a(ss)"));
   g_variant_builder_add (&options, "(ss)", "network", "10.9.0.0/24");
-  wb_dbus_engine_call_add_nat_network_sync (fixture->cli, "FromCli", g_variant_builder_end (&options),
+  wb_dbus_engine_call_add_nat_network_sync (fixture->engine.cli, "FromCli", g_variant_builder_end (&options),
                                             NULL, &error);
   g_assert_no_error (error);
   g_assert_true (nat_network_exists (&other));
@@ -820,32 +749,27 @@ main (int    argc,
 {
   int status;
 
-  g_setenv ("LANGUAGE", "C", TRUE);
-  home = wb_test_set_up_home ("wirebox-ui-window-XXXXXX");
-
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
-  g_resources_register (wb_get_resource ());
+  home = wb_test_ui_init (&argc, &argv, "wirebox-ui-window-XXXXXX");
 
   /* In this order: the first start sees an empty settings home. */
   g_test_add ("/ui-window/first-start-loads-lab", Fixture, GINT_TO_POINTER (TRUE),
-              fixture_set_up, test_first_start_loads_lab, fixture_tear_down);
+              fixture_set_up, test_first_start_loads_lab, wb_test_ui_fixture_tear_down);
   g_test_add ("/ui-window/new-and-delete-vm", Fixture, NULL,
-              fixture_set_up, test_new_and_delete_vm, fixture_tear_down);
+              fixture_set_up, test_new_and_delete_vm, wb_test_ui_fixture_tear_down);
   g_test_add ("/ui-window/follows-other-client", Fixture, NULL,
-              fixture_set_up, test_follows_other_client, fixture_tear_down);
+              fixture_set_up, test_follows_other_client, wb_test_ui_fixture_tear_down);
   g_test_add ("/ui-window/delete-asks", Fixture, NULL,
-              fixture_set_up, test_delete_asks, fixture_tear_down);
+              fixture_set_up, test_delete_asks, wb_test_ui_fixture_tear_down);
   g_test_add ("/ui-window/load-lab-from-menu", Fixture, NULL,
-              fixture_set_up, test_load_lab_from_menu, fixture_tear_down);
+              fixture_set_up, test_load_lab_from_menu, wb_test_ui_fixture_tear_down);
   g_test_add ("/ui-window/host-network-manager", Fixture, NULL,
-              fixture_set_up, test_host_network_manager, fixture_tear_down);
+              fixture_set_up, test_host_network_manager, wb_test_ui_fixture_tear_down);
   g_test_add ("/ui-window/nat-networks", Fixture, NULL,
-              fixture_set_up, test_nat_networks, fixture_tear_down);
+              fixture_set_up, test_nat_networks, wb_test_ui_fixture_tear_down);
   g_test_add ("/ui-window/quit-asks-to-power-off", Fixture, NULL,
-              fixture_set_up, test_quit_asks_to_power_off, fixture_tear_down);
+              fixture_set_up, test_quit_asks_to_power_off, wb_test_ui_fixture_tear_down);
   g_test_add ("/ui-window/remembers-size", Fixture, NULL,
-              fixture_set_up, test_remembers_size, fixture_tear_down);
+              fixture_set_up, test_remembers_size, wb_test_ui_fixture_tear_down);
   status = g_test_run ();
   wb_test_rm_rf (home);
   g_free (home);

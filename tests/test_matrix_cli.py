@@ -18,7 +18,7 @@ import unittest
 import wbtest
 from test_cli import CliTestCase, ERROR_PREFIX
 from test_nat import free_port
-from wbtest import Home, wait_for
+from wbtest import Home, engine_pids, kill_engines, signal_engines, wait_for
 
 IP_PROPERTY = '/VirtualBox/GuestInfo/Net/0/V4/IP'
 MODES = ['hostonly', 'intnet', 'bridged', 'nat', 'natnetwork']
@@ -65,26 +65,6 @@ def grid_cells(line, starts):
             column += display_width(c)
         cells.append(text.strip())
     return cells
-
-
-def engine_pids(home):
-    """`wirebox --headless` processes serving @home."""
-    pids = []
-    for entry in os.listdir('/proc'):
-        if not entry.isdigit():
-            continue
-        try:
-            with open('/proc/%s/cmdline' % entry, 'rb') as f:
-                cmdline = f.read().split(b'\0')
-            with open('/proc/%s/environ' % entry, 'rb') as f:
-                environ = f.read().split(b'\0')
-        except OSError:
-            continue
-        if (os.path.basename(cmdline[0]) == b'wirebox'
-                and b'--headless' in cmdline
-                and ('WIREBOX_HOME=%s' % home.path).encode() in environ):
-            pids.append(int(entry))
-    return pids
 
 
 class MatrixCase(CliTestCase):
@@ -319,14 +299,9 @@ class ModesFault(MatrixCase):
                          extra_env={'WIREBOX_TEST_FAULT': FAULT})
 
     def tearDown(self):
-        for pid in engine_pids(self.home):
-            try:
-                os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
+        signal_engines(self.home, signal.SIGTERM)
         if not wait_for(lambda: not engine_pids(self.home), timeout=10):
-            for pid in engine_pids(self.home):
-                os.kill(pid, signal.SIGKILL)
+            kill_engines(self.home)
         super().tearDown()
 
     def test_forwards_not_installed(self):

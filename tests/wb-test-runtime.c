@@ -25,6 +25,19 @@ wb_test_runtime_rm_rf (const char *path)
   g_rmdir (path);
 }
 
+char *
+wb_test_runtime_set_up_base (const char *tmpl)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *home = NULL;
+  char *base = g_dir_make_tmp (tmpl, &error);
+
+  g_assert_no_error (error);
+  home = g_build_filename (base, "home", NULL);
+  g_setenv ("WIREBOX_HOME", home, TRUE);
+  return base;
+}
+
 static void
 on_vm_state_changed (WbRuntime     *runtime,
                      const char    *uuid,

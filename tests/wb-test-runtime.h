@@ -31,12 +31,22 @@ void           wb_test_runtime_rm_rf     (const char     *path);
 /* Runs what is ready on the default context, without blocking. */
 void           wb_test_run_pending       (void);
 
+/* For main(), before any thread exists: a fresh folder from the
+ * g_dir_make_tmp() template @tmpl, with WIREBOX_HOME set to "home" below
+ * it (each test's fixture makes and removes that). Remove the folder with
+ * wb_test_runtime_rm_rf() once the tests have run. */
+char          *wb_test_runtime_set_up_base (const char   *tmpl);
+
 /* The settings home is WIREBOX_HOME, set once in main() before any thread
  * exists; tear-down removes it. */
 void           wb_test_fixture_set_up    (WbTestFixture  *f,
                                           gconstpointer   data);
 void           wb_test_fixture_tear_down (WbTestFixture  *f,
                                           gconstpointer   data);
+/* Adds the test @func at @path with the fixture above. */
+#define wb_test_add(path, func) \
+  g_test_add ((path), WbTestFixture, NULL, wb_test_fixture_set_up, (func), \
+              wb_test_fixture_tear_down)
 
 void           wb_test_create_vm         (WbTestFixture  *f,
                                           const char     *name);

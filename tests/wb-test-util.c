@@ -291,3 +291,66 @@ wb_test_assert_dhcp_servers_equal (const WbDhcpServer *a,
   g_assert_cmpstr (a->upper_ip, ==, b->upper_ip);
   g_assert_cmpint (a->enabled, ==, b->enabled);
 }
+
+/* --- an engine and its clients ------------------------------------------ */
+
+void
+wb_test_engine_start (WbTestEngine *engine,
+                      const char   *home)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *socket_path = NULL;
+
+  engine->engine = wb_engine_new (WB_ENGINE_FLAGS_NONE);
+  g_assert_true (wb_engine_start (engine->engine, &error));
+  g_assert_no_error (error);
+  engine->ui_connection = wb_engine_connect (engine->engine, &error);
+  g_assert_no_error (error);
+  if (home == NULL)
+    return;
+  socket_path = g_build_filename (home, "engine.sock", NULL);
+  engine->cli_connection = wb_client_connect_socket_sync (socket_path, NULL, &error);
+  g_assert_no_error (error);
+  engine->cli = wb_client_get_engine_sync (engine->cli_connection, NULL, &error);
+  g_assert_no_error (error);
+}
+
+void
+wb_test_engine_stop (WbTestEngine *engine)
+{
+  g_clear_object (&engine->cli);
+  if (engine->cli_connection != NULL)
+    g_dbus_connection_close_sync (engine->cli_connection, NULL, NULL);
+  g_dbus_connection_close_sync (engine->ui_connection, NULL, NULL);
+  g_clear_object (&engine->cli_connection);
+  g_clear_object (&engine->ui_connection);
+  wb_engine_stop (engine->engine);
+  g_clear_object (&engine->engine);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+void
+wb_test_iterate (void)
+{
+  g_main_context_iteration (NULL, FALSE);
+  g_usleep (1000);
+}
+
+void
+wb_test_wait_until (WbTestCondition  condition,
+                    gpointer         data,
+                    const char      *what,
+                    guint            timeout_s)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_s * G_USEC_PER_SEC;
+
+  if (timeout_s == 0)
+    g_test_message ("waiting for %s", what);
+  while (!condition (data))
+    {
+      if (timeout_s != 0 && g_get_monotonic_time () > deadline)
+        g_error ("Timed out waiting for %s", what);
+      wb_test_iterate ();
+    }
+}

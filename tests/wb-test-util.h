@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Helpers shared by the C tests: temporary folders and settings homes, a
- * dump of a database for before/after comparisons, and assertions on
- * errors and on whole model objects. Each helper fails the test itself
- * (g_assert*) instead of returning an error.
+ * dump of a database for before/after comparisons, assertions on errors
+ * and on whole model objects, and an in-process engine with its clients.
+ * Each helper fails the test itself (g_assert*) instead of returning an
+ * error.
  */
 #pragma once
 
 #include <glib.h>
 
+#include "wb-client.h"
+#include "wb-engine.h"
 #include "wb-model.h"
 #include "wb-store.h"
 
@@ -59,5 +62,35 @@ void      wb_test_assert_host_only_ifs_equal (const WbHostOnlyIf *a,
                                           const WbHostOnlyIf  *b);
 void      wb_test_assert_dhcp_servers_equal (const WbDhcpServer *a,
                                           const WbDhcpServer  *b);
+
+/* An in-process engine with the connection a UI in the same process
+ * uses and a second one over its socket, as wirebox-manage would. */
+typedef struct
+{
+  WbEngine        *engine;
+  GDBusConnection *ui_connection;
+  GDBusConnection *cli_connection;
+  WbDBusEngine    *cli;
+} WbTestEngine;
+
+/* Starts the engine of the settings home (WIREBOX_HOME), which is @home;
+ * with @home NULL, without the second connection. */
+void      wb_test_engine_start           (WbTestEngine        *engine,
+                                          const char          *home);
+/* Closes both connections, stops the engine and runs what is left on
+ * the default context. */
+void      wb_test_engine_stop            (WbTestEngine        *engine);
+
+/* One turn of the default context, without blocking, then a millisecond's
+ * rest. */
+void      wb_test_iterate                (void);
+typedef gboolean (*WbTestCondition) (gpointer data);
+/* Iterates until @condition holds. With @timeout_s, fails naming @what
+ * after that many seconds; with 0 there is no deadline but meson's, and
+ * the wait is logged instead. */
+void      wb_test_wait_until             (WbTestCondition      condition,
+                                          gpointer             data,
+                                          const char          *what,
+                                          guint                timeout_s);
 
 G_END_DECLS

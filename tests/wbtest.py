@@ -31,6 +31,44 @@ def wait_for(predicate, timeout=10.0, interval=0.02):
     return predicate()
 
 
+def engine_pids(home):
+    """PIDs of live `wirebox --headless` processes serving @home."""
+    pids = []
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            with open('/proc/%s/cmdline' % entry, 'rb') as f:
+                cmdline = f.read().split(b'\0')
+            with open('/proc/%s/environ' % entry, 'rb') as f:
+                environ = f.read().split(b'\0')
+            with open('/proc/%s/stat' % entry) as f:
+                state = f.read().rsplit(')', 1)[1].split()[0]
+        except OSError:
+            continue
+        if state == 'Z':
+            continue
+        if (os.path.basename(cmdline[0]) == b'wirebox'
+                and b'--headless' in cmdline
+                and ('WIREBOX_HOME=%s' % home.path).encode() in environ):
+            pids.append(int(entry))
+    return pids
+
+
+def signal_engines(home, sig):
+    """Sends @sig to every engine serving @home."""
+    for pid in engine_pids(home):
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            pass
+
+
+def kill_engines(home):
+    signal_engines(home, signal.SIGKILL)
+    wait_for(lambda: not engine_pids(home), timeout=5)
+
+
 class Home:
     """A temporary settings home, optionally with a headless engine."""
 

@@ -18,6 +18,42 @@ typedef struct
   char *address;   /* the first one, or NULL */
 } Endpoint;
 
+typedef enum
+{
+  RESULT_PLUS,
+  RESULT_FORWARD,
+  RESULT_MINUS,
+  RESULT_NOT_PROBED,
+  RESULT_PENDING,
+  RESULT_OTHER,
+  N_RESULTS
+} Result;
+
+#define NO_CELL 0xff
+
+/* The engine's Matrix dictionary, parsed on a worker thread (2,700 cells
+ * for 50 VMs take tens of milliseconds) and then handed to the page. */
+typedef struct
+{
+  GPtrArray  *sources;       /* rows: Endpoint, borrowed from destinations */
+  GPtrArray  *destinations;  /* columns: Endpoint */
+  GHashTable *endpoints;     /* id -> Endpoint */
+  GHashTable *rows;          /* id -> row + 1 */
+  GHashTable *columns;       /* id -> column + 1 */
+  GHashTable *cells;         /* "FROM>TO" -> GVariant a{sv} */
+  guint8     *results;       /* rows x columns: Result, or NO_CELL */
+  char       *layout;        /* the endpoints, to tell when headers change */
+  char       *outside;       /* NULL when the dictionary has none */
+  guint       generation;
+  guint       done;
+  guint       total;
+  gboolean    complete;
+} Matrix;
+
+#define WB_TYPE_MATRIX_VIEW (wb_matrix_view_get_type ())
+
+G_DECLARE_FINAL_TYPE (WbMatrixView, wb_matrix_view, WB, MATRIX_VIEW, GtkWidget)
+
 struct _WbConnectivityPage
 {
   AdwBin         parent_instance;
@@ -38,11 +74,7 @@ struct _WbConnectivityPage
   guint          done;
   guint          total;
   guint          n_cells;
-  char          *layout;          /* the endpoints the grid was built for */
-  GPtrArray     *sources;         /* of Endpoint */
-  GPtrArray     *destinations;    /* of Endpoint */
-  GHashTable    *cell_buttons;    /* id -> GtkWidget (owned by the grid) */
-  GHashTable    *cell_data;       /* id -> GVariant a{sv} */
+  Matrix        *matrix;          /* as shown, or NULL */
 
   /* The modes. */
   gboolean       modes_in_flight;
@@ -61,7 +93,7 @@ struct _WbConnectivityPage
   GtkStack      *tabs;
   GtkStack      *lab_stack;
   GtkProgressBar *first_progress;
-  GtkGrid       *matrix_grid;
+  WbMatrixView  *matrix_view;
   GtkProgressBar *lab_progress;
   GtkGrid       *expected_grid;
   GtkStack      *measured_stack;
@@ -262,22 +294,40 @@ cell_set_result (GtkWidget  *cell,
                                   -1);
 }
 
+static void view_set_selected (WbMatrixView *self,
+                               int           row,
+                               int           column);
+
 static void
 mark_selected (WbConnectivityPage *self)
 {
-  GtkGrid *grids[] = { self->matrix_grid, self->measured_grid };
+  int row = -1, column = -1;
 
-  for (guint i = 0; i < G_N_ELEMENTS (grids); i++)
-    for (GtkWidget *c = gtk_widget_get_first_child (GTK_WIDGET (grids[i])); c != NULL;
-         c = gtk_widget_get_next_sibling (c))
-      {
-        const char *key = g_object_get_data (G_OBJECT (c), "wb-key");
+  for (GtkWidget *c = gtk_widget_get_first_child (GTK_WIDGET (self->measured_grid)); c != NULL;
+       c = gtk_widget_get_next_sibling (c))
+    {
+      const char *key = g_object_get_data (G_OBJECT (c), "wb-key");
 
-        if (key != NULL && GTK_IS_BUTTON (c) && g_strcmp0 (key, self->selected) == 0)
-          gtk_widget_add_css_class (c, "selected");
-        else
-          gtk_widget_remove_css_class (c, "selected");
-      }
+      if (key != NULL && GTK_IS_BUTTON (c) && g_strcmp0 (key, self->selected) == 0)
+        gtk_widget_add_css_class (c, "selected");
+      else
+        gtk_widget_remove_css_class (c, "selected");
+    }
+
+  /* "lab:FROM>TO": the cell's row and column. */
+  if (self->matrix != NULL && self->selected != NULL && g_str_has_prefix (self->selected, "lab:"))
+    {
+      GVariant *cell = g_hash_table_lookup (self->matrix->cells, self->selected + 4);
+      const char *from = NULL, *to = NULL;
+
+      if (cell != NULL && g_variant_lookup (cell, "from", "&s", &from) &&
+          g_variant_lookup (cell, "to", "&s", &to))
+        {
+          row = (int) GPOINTER_TO_UINT (g_hash_table_lookup (self->matrix->rows, from)) - 1;
+          column = (int) GPOINTER_TO_UINT (g_hash_table_lookup (self->matrix->columns, to)) - 1;
+        }
+    }
+  view_set_selected (self->matrix_view, row, column);
 }
 
 /* A header of the grids: a name, and below it an address if any. */
@@ -321,6 +371,632 @@ header_new (const char *name,
   else
     gtk_widget_set_tooltip_text (box, name);
   return box;
+}
+
+/* --- the lab's grid ------------------------------------------------------------- */
+
+/* One widget draws the whole grid: thousands of cell widgets cost seconds
+ * to build, style and lay out, and every later frame lays them all out
+ * again. Headers stay real widgets; a cell is drawn from a prototype of
+ * its result (styled by the CSS like the Modes tab's cells), and only the
+ * focused cell is spoken, through the grid's own accessible label (GTK 4.8
+ * cannot give a drawn cell an accessible object of its own). */
+
+#define SPACING 4
+
+static char *describe_lab_cell (WbConnectivityPage *self,
+                                guint               row,
+                                guint               column,
+                                gboolean            with_reason);
+static void  activate_lab_cell (WbConnectivityPage *self,
+                                guint               row,
+                                guint               column);
+
+static const char *const result_ids[N_RESULTS] = {
+  "+", "port-forward", "-", "not probed", "pending", "?",
+};
+
+struct _WbMatrixView
+{
+  GtkWidget           parent_instance;
+
+  WbConnectivityPage *page;         /* borrowed: the page holds the view */
+  Matrix             *matrix;       /* borrowed from the page */
+  GtkWidget          *corner;
+  GPtrArray          *row_headers;
+  GPtrArray          *column_headers;
+  /* Drawn, never shown as such: a cell of each result, plain and hovered,
+   * and the rings of the selected and the focused cell. */
+  GtkWidget          *protos[N_RESULTS][2];
+  GtkWidget          *selection_ring;
+  GtkWidget          *focus_ring;
+
+  int                 header_width;
+  int                 header_height;
+  int                 cell_width;
+  int                 cell_height;
+  int                 focus_row;
+  int                 focus_column;
+  int                 hover_row;
+  int                 hover_column;
+  int                 selected_row;
+  int                 selected_column;
+};
+
+G_DEFINE_FINAL_TYPE (WbMatrixView, wb_matrix_view, GTK_TYPE_WIDGET)
+
+static guint
+view_n_rows (WbMatrixView *self)
+{
+  return self->matrix != NULL ? self->matrix->sources->len : 0;
+}
+
+static guint
+view_n_columns (WbMatrixView *self)
+{
+  return self->matrix != NULL ? self->matrix->destinations->len : 0;
+}
+
+static guint8
+view_result (WbMatrixView *self,
+             int           row,
+             int           column)
+{
+  if (row < 0 || column < 0 || (guint) row >= view_n_rows (self) || (guint) column >= view_n_columns (self))
+    return NO_CELL;
+  return self->matrix->results[row * view_n_columns (self) + column];
+}
+
+static void
+view_child_size (GtkWidget *child,
+                 int       *width,
+                 int       *height)
+{
+  int w, h;
+
+  gtk_widget_measure (child, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &w, NULL, NULL);
+  gtk_widget_measure (child, GTK_ORIENTATION_VERTICAL, w, NULL, &h, NULL, NULL);
+  *width = MAX (*width, w);
+  *height = MAX (*height, h);
+}
+
+/* Every column as wide and every row as high as the largest: a cell's
+ * size does not hang on its result. */
+static void
+view_compute_sizes (WbMatrixView *self)
+{
+  int corner_width = 0, corner_height = 0;
+
+  self->header_width = self->header_height = 0;
+  self->cell_width = self->cell_height = 0;
+  view_child_size (self->corner, &corner_width, &corner_height);
+  for (guint r = 0; r < N_RESULTS; r++)
+    view_child_size (self->protos[r][0], &self->cell_width, &self->cell_height);
+  for (guint i = 0; i < self->row_headers->len; i++)
+    view_child_size (self->row_headers->pdata[i], &self->header_width, &self->cell_height);
+  for (guint j = 0; j < self->column_headers->len; j++)
+    view_child_size (self->column_headers->pdata[j], &self->cell_width, &self->header_height);
+  self->header_width = MAX (self->header_width, corner_width);
+  self->header_height = MAX (self->header_height, corner_height);
+}
+
+static void
+view_cell_rect (WbMatrixView   *self,
+                int             row,
+                int             column,
+                graphene_rect_t *rect)
+{
+  graphene_rect_init (rect,
+                      self->header_width + SPACING + column * (self->cell_width + SPACING),
+                      self->header_height + SPACING + row * (self->cell_height + SPACING),
+                      self->cell_width, self->cell_height);
+}
+
+static gboolean
+view_cell_at (WbMatrixView *self,
+              double        x,
+              double        y,
+              int          *row,
+              int          *column)
+{
+  double cx = x - self->header_width - SPACING;
+  double cy = y - self->header_height - SPACING;
+  int j, i;
+
+  if (cx < 0 || cy < 0 || self->cell_width <= 0 || self->cell_height <= 0)
+    return FALSE;
+  j = (int) (cx / (self->cell_width + SPACING));
+  i = (int) (cy / (self->cell_height + SPACING));
+  /* Not in the spacing after a cell. */
+  if (cx - j * (self->cell_width + SPACING) > self->cell_width ||
+      cy - i * (self->cell_height + SPACING) > self->cell_height ||
+      view_result (self, i, j) == NO_CELL)
+    return FALSE;
+  *row = i;
+  *column = j;
+  return TRUE;
+}
+
+static void
+wb_matrix_view_measure (GtkWidget      *widget,
+                        GtkOrientation  orientation,
+                        int             for_size,
+                        int            *minimum,
+                        int            *natural,
+                        int            *minimum_baseline,
+                        int            *natural_baseline)
+{
+  WbMatrixView *self = WB_MATRIX_VIEW (widget);
+
+  view_compute_sizes (self);
+  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    *minimum = self->header_width + view_n_columns (self) * (self->cell_width + SPACING);
+  else
+    *minimum = self->header_height + view_n_rows (self) * (self->cell_height + SPACING);
+  *natural = *minimum;
+}
+
+static void
+wb_matrix_view_size_allocate (GtkWidget *widget,
+                              int        width,
+                              int        height,
+                              int        baseline)
+{
+  WbMatrixView *self = WB_MATRIX_VIEW (widget);
+  graphene_rect_t rect;
+
+  view_compute_sizes (self);
+  gtk_widget_size_allocate (self->corner,
+                            &(GtkAllocation) { 0, 0, self->header_width, self->header_height }, -1);
+  for (guint j = 0; j < self->column_headers->len; j++)
+    {
+      view_cell_rect (self, 0, j, &rect);
+      gtk_widget_size_allocate (self->column_headers->pdata[j],
+                                &(GtkAllocation) { rect.origin.x, 0, self->cell_width, self->header_height }, -1);
+    }
+  for (guint i = 0; i < self->row_headers->len; i++)
+    {
+      view_cell_rect (self, i, 0, &rect);
+      gtk_widget_size_allocate (self->row_headers->pdata[i],
+                                &(GtkAllocation) { 0, rect.origin.y, self->header_width, self->cell_height }, -1);
+    }
+  /* Drawn where the cells are, by translation. */
+  for (guint r = 0; r < N_RESULTS; r++)
+    for (guint h = 0; h < 2; h++)
+      gtk_widget_size_allocate (self->protos[r][h],
+                                &(GtkAllocation) { 0, 0, self->cell_width, self->cell_height }, -1);
+  gtk_widget_size_allocate (self->selection_ring,
+                            &(GtkAllocation) { 0, 0, self->cell_width, self->cell_height }, -1);
+  gtk_widget_size_allocate (self->focus_ring,
+                            &(GtkAllocation) { 0, 0, self->cell_width, self->cell_height }, -1);
+}
+
+static void
+view_snapshot_at (WbMatrixView *self,
+                  GtkSnapshot  *snapshot,
+                  GtkWidget    *proto,
+                  int           row,
+                  int           column)
+{
+  graphene_rect_t rect;
+
+  view_cell_rect (self, row, column, &rect);
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot, &rect.origin);
+  gtk_widget_snapshot_child (GTK_WIDGET (self), proto, snapshot);
+  gtk_snapshot_restore (snapshot);
+}
+
+static void
+wb_matrix_view_snapshot (GtkWidget   *widget,
+                         GtkSnapshot *snapshot)
+{
+  WbMatrixView *self = WB_MATRIX_VIEW (widget);
+  guint n_rows = view_n_rows (self), n_columns = view_n_columns (self);
+
+  gtk_widget_snapshot_child (widget, self->corner, snapshot);
+  for (guint j = 0; j < self->column_headers->len; j++)
+    gtk_widget_snapshot_child (widget, self->column_headers->pdata[j], snapshot);
+  for (guint i = 0; i < self->row_headers->len; i++)
+    gtk_widget_snapshot_child (widget, self->row_headers->pdata[i], snapshot);
+
+  for (guint i = 0; i < n_rows; i++)
+    for (guint j = 0; j < n_columns; j++)
+      {
+        guint8 result = self->matrix->results[i * n_columns + j];
+        gboolean hover = (int) i == self->hover_row && (int) j == self->hover_column;
+
+        if (result != NO_CELL)
+          view_snapshot_at (self, snapshot, self->protos[result][hover], i, j);
+      }
+  if (view_result (self, self->selected_row, self->selected_column) != NO_CELL)
+    view_snapshot_at (self, snapshot, self->selection_ring, self->selected_row, self->selected_column);
+  if (gtk_widget_has_visible_focus (widget) &&
+      view_result (self, self->focus_row, self->focus_column) != NO_CELL)
+    view_snapshot_at (self, snapshot, self->focus_ring, self->focus_row, self->focus_column);
+}
+
+static void
+view_update_accessible (WbMatrixView *self)
+{
+  g_autofree char *text = NULL;
+
+  if (self->page != NULL && gtk_widget_is_focus (GTK_WIDGET (self)) &&
+      view_result (self, self->focus_row, self->focus_column) != NO_CELL)
+    text = describe_lab_cell (self->page, self->focus_row, self->focus_column, TRUE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  text != NULL ? text : _("Connectivity matrix"),
+                                  -1);
+}
+
+/* Brings the focused cell into the scrolled window's view. */
+static void
+view_scroll_to_focus (WbMatrixView *self)
+{
+  GtkWidget *scrolled = gtk_widget_get_ancestor (GTK_WIDGET (self), GTK_TYPE_SCROLLED_WINDOW);
+  GtkWidget *viewport;
+  graphene_rect_t rect;
+  double x, y;
+
+  if (scrolled == NULL || view_result (self, self->focus_row, self->focus_column) == NO_CELL)
+    return;
+  viewport = gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (scrolled));
+  view_cell_rect (self, self->focus_row, self->focus_column, &rect);
+  if (viewport == NULL ||
+      !gtk_widget_translate_coordinates (GTK_WIDGET (self), viewport, rect.origin.x, rect.origin.y, &x, &y))
+    return;
+  {
+    GtkAdjustment *h = gtk_scrolled_window_get_hadjustment (GTK_SCROLLED_WINDOW (scrolled));
+    GtkAdjustment *v = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+
+    x += gtk_adjustment_get_value (h);
+    y += gtk_adjustment_get_value (v);
+    gtk_adjustment_clamp_page (h, x - SPACING, x + rect.size.width + SPACING);
+    gtk_adjustment_clamp_page (v, y - SPACING, y + rect.size.height + SPACING);
+  }
+}
+
+static void
+view_set_focus (WbMatrixView *self,
+                int           row,
+                int           column)
+{
+  self->focus_row = row;
+  self->focus_column = column;
+  view_update_accessible (self);
+  view_scroll_to_focus (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+/* The selected cell, else the first. */
+static void
+view_focus_some_cell (WbMatrixView *self)
+{
+  if (view_result (self, self->focus_row, self->focus_column) != NO_CELL)
+    return;
+  if (view_result (self, self->selected_row, self->selected_column) != NO_CELL)
+    {
+      view_set_focus (self, self->selected_row, self->selected_column);
+      return;
+    }
+  for (guint i = 0; i < view_n_rows (self); i++)
+    for (guint j = 0; j < view_n_columns (self); j++)
+      if (view_result (self, i, j) != NO_CELL)
+        {
+          view_set_focus (self, i, j);
+          return;
+        }
+}
+
+static gboolean
+on_view_key_pressed_cb (GtkEventControllerKey *controller,
+                        guint                  keyval,
+                        guint                  keycode,
+                        GdkModifierType        state,
+                        WbMatrixView          *self)
+{
+  int dx = 0, dy = 0;
+
+  if ((state & (GDK_CONTROL_MASK | GDK_ALT_MASK | GDK_SHIFT_MASK)) != 0)
+    return FALSE;
+  switch (keyval)
+    {
+    case GDK_KEY_Left:
+    case GDK_KEY_KP_Left:
+      dx = gtk_widget_get_direction (GTK_WIDGET (self)) == GTK_TEXT_DIR_RTL ? 1 : -1;
+      break;
+    case GDK_KEY_Right:
+    case GDK_KEY_KP_Right:
+      dx = gtk_widget_get_direction (GTK_WIDGET (self)) == GTK_TEXT_DIR_RTL ? -1 : 1;
+      break;
+    case GDK_KEY_Up:
+    case GDK_KEY_KP_Up:
+      dy = -1;
+      break;
+    case GDK_KEY_Down:
+    case GDK_KEY_KP_Down:
+      dy = 1;
+      break;
+    case GDK_KEY_Return:
+    case GDK_KEY_KP_Enter:
+    case GDK_KEY_ISO_Enter:
+    case GDK_KEY_space:
+    case GDK_KEY_KP_Space:
+      view_focus_some_cell (self);
+      if (self->page != NULL && view_result (self, self->focus_row, self->focus_column) != NO_CELL)
+        activate_lab_cell (self->page, self->focus_row, self->focus_column);
+      return TRUE;
+    default:
+      return FALSE;
+    }
+
+  if (view_result (self, self->focus_row, self->focus_column) == NO_CELL)
+    {
+      view_focus_some_cell (self);
+      return TRUE;
+    }
+  /* Right moves to the next cell of the row, skipping the pairs that
+   * have none; at the edge focus stays where it is. */
+  for (int row = self->focus_row + dy, column = self->focus_column + dx;
+       row >= 0 && column >= 0 && (guint) row < view_n_rows (self) && (guint) column < view_n_columns (self);
+       row += dy, column += dx)
+    if (view_result (self, row, column) != NO_CELL)
+      {
+        view_set_focus (self, row, column);
+        return TRUE;
+      }
+  gtk_widget_error_bell (GTK_WIDGET (self));
+  return TRUE;
+}
+
+static void
+on_view_pressed_cb (GtkGestureClick *gesture,
+                    int              n_press,
+                    double           x,
+                    double           y,
+                    WbMatrixView    *self)
+{
+  int row, column;
+
+  if (!view_cell_at (self, x, y, &row, &column))
+    return;
+  gtk_widget_grab_focus (GTK_WIDGET (self));
+  view_set_focus (self, row, column);
+  if (self->page != NULL)
+    activate_lab_cell (self->page, row, column);
+}
+
+static void
+view_set_hover (WbMatrixView *self,
+                int           row,
+                int           column)
+{
+  if (row == self->hover_row && column == self->hover_column)
+    return;
+  self->hover_row = row;
+  self->hover_column = column;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+on_view_motion_cb (GtkEventControllerMotion *motion,
+                   double                    x,
+                   double                    y,
+                   WbMatrixView             *self)
+{
+  int row = -1, column = -1;
+
+  view_cell_at (self, x, y, &row, &column);
+  view_set_hover (self, row, column);
+}
+
+static void
+on_view_leave_cb (GtkEventControllerMotion *motion,
+                  WbMatrixView             *self)
+{
+  view_set_hover (self, -1, -1);
+}
+
+static void
+on_view_focus_changed_cb (WbMatrixView *self)
+{
+  view_update_accessible (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+/* However focus comes (Tab, a click, the program), a cell has it. */
+static gboolean
+wb_matrix_view_grab_focus (GtkWidget *widget)
+{
+  WbMatrixView *self = WB_MATRIX_VIEW (widget);
+
+  if (!GTK_WIDGET_CLASS (wb_matrix_view_parent_class)->grab_focus (widget))
+    return FALSE;
+  view_focus_some_cell (self);
+  view_update_accessible (self);
+  return TRUE;
+}
+
+static gboolean
+wb_matrix_view_query_tooltip (GtkWidget  *widget,
+                              int         x,
+                              int         y,
+                              gboolean    keyboard,
+                              GtkTooltip *tooltip)
+{
+  WbMatrixView *self = WB_MATRIX_VIEW (widget);
+  g_autofree char *text = NULL;
+  graphene_rect_t rect;
+  int row = self->focus_row, column = self->focus_column;
+
+  if (self->page == NULL)
+    return FALSE;
+  if (keyboard ? view_result (self, row, column) == NO_CELL : !view_cell_at (self, x, y, &row, &column))
+    return FALSE;
+  text = describe_lab_cell (self->page, row, column, TRUE);
+  view_cell_rect (self, row, column, &rect);
+  gtk_tooltip_set_text (tooltip, text);
+  gtk_tooltip_set_tip_area (tooltip, &(GdkRectangle) { rect.origin.x, rect.origin.y,
+                                                        rect.size.width, rect.size.height });
+  return TRUE;
+}
+
+static void
+view_clear_headers (WbMatrixView *self)
+{
+  for (guint i = 0; i < self->row_headers->len; i++)
+    gtk_widget_unparent (self->row_headers->pdata[i]);
+  for (guint j = 0; j < self->column_headers->len; j++)
+    gtk_widget_unparent (self->column_headers->pdata[j]);
+  g_ptr_array_set_size (self->row_headers, 0);
+  g_ptr_array_set_size (self->column_headers, 0);
+}
+
+/* @matrix is the page's; @layout_changed: other endpoints than before. */
+static void
+view_set_matrix (WbMatrixView *self,
+                 Matrix       *matrix,
+                 gboolean      layout_changed)
+{
+  self->matrix = matrix;
+  if (layout_changed)
+    {
+      view_clear_headers (self);
+      for (guint j = 0; matrix != NULL && j < matrix->destinations->len; j++)
+        {
+          Endpoint *to = matrix->destinations->pdata[j];
+          GtkWidget *header = header_new (to->name, to->address, FALSE);
+
+          gtk_widget_insert_before (header, GTK_WIDGET (self), self->protos[0][0]);
+          g_ptr_array_add (self->column_headers, header);
+        }
+      for (guint i = 0; matrix != NULL && i < matrix->sources->len; i++)
+        {
+          Endpoint *from = matrix->sources->pdata[i];
+          GtkWidget *header = header_new (from->name, from->address, TRUE);
+
+          gtk_widget_insert_before (header, GTK_WIDGET (self), self->protos[0][0]);
+          g_ptr_array_add (self->row_headers, header);
+        }
+      self->focus_row = self->focus_column = -1;
+      self->hover_row = self->hover_column = -1;
+      gtk_widget_queue_resize (GTK_WIDGET (self));
+    }
+  view_update_accessible (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+view_set_selected (WbMatrixView *self,
+                   int           row,
+                   int           column)
+{
+  if (row == self->selected_row && column == self->selected_column)
+    return;
+  self->selected_row = row;
+  self->selected_column = column;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+wb_matrix_view_dispose (GObject *object)
+{
+  WbMatrixView *self = WB_MATRIX_VIEW (object);
+  GtkWidget *child;
+
+  self->matrix = NULL;
+  self->page = NULL;
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
+  g_clear_pointer (&self->row_headers, g_ptr_array_unref);
+  g_clear_pointer (&self->column_headers, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (wb_matrix_view_parent_class)->dispose (object);
+}
+
+static void
+wb_matrix_view_class_init (WbMatrixViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = wb_matrix_view_dispose;
+  widget_class->measure = wb_matrix_view_measure;
+  widget_class->size_allocate = wb_matrix_view_size_allocate;
+  widget_class->snapshot = wb_matrix_view_snapshot;
+  widget_class->query_tooltip = wb_matrix_view_query_tooltip;
+  widget_class->grab_focus = wb_matrix_view_grab_focus;
+  gtk_widget_class_set_css_name (widget_class, "matrixview");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GRID);
+}
+
+/* Hidden from the pointer and from assistive technologies: drawn only. */
+static GtkWidget *
+view_proto_new (WbMatrixView *self,
+                GtkWidget    *proto)
+{
+  gtk_widget_set_can_target (proto, FALSE);
+  gtk_accessible_update_state (GTK_ACCESSIBLE (proto), GTK_ACCESSIBLE_STATE_HIDDEN, TRUE, -1);
+  gtk_widget_set_parent (proto, GTK_WIDGET (self));
+  return proto;
+}
+
+static void
+wb_matrix_view_init (WbMatrixView *self)
+{
+  GtkEventController *controller;
+
+  self->row_headers = g_ptr_array_new ();
+  self->column_headers = g_ptr_array_new ();
+  self->focus_row = self->focus_column = -1;
+  self->hover_row = self->hover_column = -1;
+  self->selected_row = self->selected_column = -1;
+  gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
+  gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
+
+  self->corner = gtk_label_new (_("From ↓ To →"));
+  gtk_widget_add_css_class (self->corner, "caption");
+  gtk_widget_add_css_class (self->corner, "dim-label");
+  gtk_widget_set_valign (self->corner, GTK_ALIGN_END);
+  gtk_label_set_xalign (GTK_LABEL (self->corner), 0.0);
+  gtk_widget_set_parent (self->corner, GTK_WIDGET (self));
+
+  for (guint r = 0; r < N_RESULTS; r++)
+    for (guint h = 0; h < 2; h++)
+      {
+        GtkWidget *proto = view_proto_new (self, cell_new (NULL, NULL, FALSE));
+        const char *label = wb_connectivity_result_label (result_ids[r]);
+
+        cell_set_result (proto, result_ids[r], label, NULL, FALSE);
+        if (h == 1)
+          gtk_widget_set_state_flags (proto, GTK_STATE_FLAG_PRELIGHT, FALSE);
+        self->protos[r][h] = proto;
+      }
+  self->selection_ring = view_proto_new (self, gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0));
+  gtk_widget_add_css_class (self->selection_ring, "matrix-cell-ring");
+  gtk_widget_add_css_class (self->selection_ring, "selected");
+  self->focus_ring = view_proto_new (self, gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0));
+  gtk_widget_add_css_class (self->focus_ring, "matrix-cell-ring");
+  gtk_widget_add_css_class (self->focus_ring, "focus");
+
+  controller = gtk_event_controller_key_new ();
+  g_signal_connect (controller, "key-pressed", G_CALLBACK (on_view_key_pressed_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), controller);
+
+  controller = GTK_EVENT_CONTROLLER (gtk_gesture_click_new ());
+  g_signal_connect (controller, "pressed", G_CALLBACK (on_view_pressed_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), controller);
+
+  controller = gtk_event_controller_motion_new ();
+  g_signal_connect (controller, "motion", G_CALLBACK (on_view_motion_cb), self);
+  g_signal_connect (controller, "leave", G_CALLBACK (on_view_leave_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), controller);
+
+  controller = gtk_event_controller_focus_new ();
+  g_signal_connect_swapped (controller, "enter", G_CALLBACK (on_view_focus_changed_cb), self);
+  g_signal_connect_swapped (controller, "leave", G_CALLBACK (on_view_focus_changed_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), controller);
 }
 
 /* --- keyboard ------------------------------------------------------------------ */
@@ -469,28 +1145,12 @@ show_probe (WbConnectivityPage *self,
   gtk_revealer_set_reveal_child (self->details_revealer, TRUE);
 }
 
-static Endpoint *
-find_endpoint (GPtrArray  *endpoints,
-               const char *id)
-{
-  for (guint i = 0; endpoints != NULL && i < endpoints->len; i++)
-    {
-      Endpoint *e = endpoints->pdata[i];
-
-      if (g_strcmp0 (e->id, id) == 0)
-        return e;
-    }
-  return NULL;
-}
-
 static const char *
 endpoint_name (WbConnectivityPage *self,
                const char         *id)
 {
-  Endpoint *e = find_endpoint (self->destinations, id);
+  Endpoint *e = self->matrix != NULL && id != NULL ? g_hash_table_lookup (self->matrix->endpoints, id) : NULL;
 
-  if (e == NULL)
-    e = find_endpoint (self->sources, id);
   return e != NULL ? e->name : id;
 }
 
@@ -498,7 +1158,7 @@ static gboolean
 show_lab_cell (WbConnectivityPage *self,
                const char         *id)
 {
-  GVariant *cell = g_hash_table_lookup (self->cell_data, id);
+  GVariant *cell = self->matrix != NULL ? g_hash_table_lookup (self->matrix->cells, id) : NULL;
   const char *from = NULL, *to = NULL, *result = NULL;
 
   if (cell == NULL)
@@ -677,178 +1337,232 @@ outside_text_valid (const char *text)
   return atoi (colon + 1) >= 1 && atoi (colon + 1) <= 65535;
 }
 
-static void
-cell_update (WbConnectivityPage *self,
-             GtkWidget          *button,
-             GVariant           *cell)
+static Result
+result_parse (const char *result)
 {
-  const char *from = NULL, *to = NULL, *result = "pending", *reason = "";
-  g_autofree char *accessible = NULL;
-  g_autofree char *tooltip = NULL;
-
-  g_variant_lookup (cell, "from", "&s", &from);
-  g_variant_lookup (cell, "to", "&s", &to);
-  g_variant_lookup (cell, "result", "&s", &result);
-  g_variant_lookup (cell, "reason", "&s", &reason);
-  /* Translators: "VM2 to Host: reachable" */
-  accessible = g_strdup_printf (_("%s to %s: %s"), endpoint_name (self, from), endpoint_name (self, to),
-                                result_description (result));
-  tooltip = *reason != '\0' ? g_strdup_printf ("%s (%s)", accessible, reason) : g_strdup (accessible);
-  cell_set_result (button, result, accessible, tooltip, FALSE);
+  for (guint r = 0; r < RESULT_OTHER; r++)
+    if (g_strcmp0 (result, result_ids[r]) == 0)
+      return r;
+  return RESULT_OTHER;
 }
 
 static void
-build_grid (WbConnectivityPage *self,
-            GHashTable         *cell_ids)
+matrix_free (gpointer data)
 {
-  GtkWidget *corner = gtk_label_new (_("From ↓ To →"));
+  Matrix *m = data;
 
-  clear_grid (self->matrix_grid);
-  g_hash_table_remove_all (self->cell_buttons);
-
-  gtk_widget_add_css_class (corner, "caption");
-  gtk_widget_add_css_class (corner, "dim-label");
-  gtk_widget_set_valign (corner, GTK_ALIGN_END);
-  gtk_label_set_xalign (GTK_LABEL (corner), 0.0);
-  gtk_grid_attach (self->matrix_grid, corner, 0, 0, 1, 1);
-
-  for (guint j = 0; j < self->destinations->len; j++)
-    {
-      Endpoint *to = self->destinations->pdata[j];
-
-      gtk_grid_attach (self->matrix_grid, header_new (to->name, to->address, FALSE), j + 1, 0, 1, 1);
-    }
-  for (guint i = 0; i < self->sources->len; i++)
-    {
-      Endpoint *from = self->sources->pdata[i];
-
-      gtk_grid_attach (self->matrix_grid, header_new (from->name, from->address, TRUE), 0, i + 1, 1, 1);
-      for (guint j = 0; j < self->destinations->len; j++)
-        {
-          Endpoint *to = self->destinations->pdata[j];
-          g_autofree char *id = g_strdup_printf ("%s>%s", from->id, to->id);
-          g_autofree char *key = g_strdup_printf ("lab:%s", id);
-          GtkWidget *cell;
-
-          if (!g_hash_table_contains (cell_ids, id))
-            {
-              /* Itself, or host and LAN: no pair to probe. */
-              cell = gtk_label_new (NULL);
-              gtk_widget_add_css_class (cell, "matrix-none");
-            }
-          else
-            {
-              cell = cell_new (self, key, TRUE);
-              g_hash_table_insert (self->cell_buttons, g_strdup (id), cell);
-            }
-          gtk_grid_attach (self->matrix_grid, cell, j + 1, i + 1, 1, 1);
-        }
-    }
+  g_clear_pointer (&m->sources, g_ptr_array_unref);
+  g_clear_pointer (&m->destinations, g_ptr_array_unref);
+  g_clear_pointer (&m->endpoints, g_hash_table_unref);
+  g_clear_pointer (&m->rows, g_hash_table_unref);
+  g_clear_pointer (&m->columns, g_hash_table_unref);
+  g_clear_pointer (&m->cells, g_hash_table_unref);
+  g_free (m->results);
+  g_free (m->layout);
+  g_free (m->outside);
+  g_free (m);
 }
 
-static void
-apply_matrix (WbConnectivityPage *self,
-              GVariant           *matrix)
+/* Runs on a worker thread: touches nothing but @dict. */
+static Matrix *
+matrix_parse (GVariant *dict)
 {
   g_autoptr(GVariant) endpoints = NULL;
   g_autoptr(GVariant) cells = NULL;
-  g_autoptr(GHashTable) cell_ids = NULL;
   g_autoptr(GString) layout = g_string_new (NULL);
+  Matrix *m = g_new0 (Matrix, 1);
   GVariantIter iter;
-  GVariant *dict;
-  guint generation = 0;
-  gboolean complete = FALSE;
+  GVariant *child;
   const char *outside = NULL;
+  gsize n_slots;
 
-  g_variant_lookup (matrix, "generation", "u", &generation);
-  g_variant_lookup (matrix, "complete", "b", &complete);
-  /* A reply overtaken by a newer one. */
-  if (generation < self->generation && self->n_cells > 0)
-    return;
+  m->sources = g_ptr_array_new ();
+  m->destinations = g_ptr_array_new_with_free_func (endpoint_free);
+  m->endpoints = g_hash_table_new (g_str_hash, g_str_equal);
+  m->rows = g_hash_table_new (g_str_hash, g_str_equal);
+  m->columns = g_hash_table_new (g_str_hash, g_str_equal);
+  m->cells = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) g_variant_unref);
+  g_variant_lookup (dict, "generation", "u", &m->generation);
+  g_variant_lookup (dict, "complete", "b", &m->complete);
+  g_variant_lookup (dict, "done", "u", &m->done);
+  g_variant_lookup (dict, "total", "u", &m->total);
+  if (g_variant_lookup (dict, "outside", "&s", &outside))
+    m->outside = g_strdup (outside);
 
-  endpoints = g_variant_lookup_value (matrix, "endpoints", G_VARIANT_TYPE ("aa{sv}"));
-  cells = g_variant_lookup_value (matrix, "cells", G_VARIANT_TYPE ("aa{sv}"));
-  cell_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-
-  g_ptr_array_set_size (self->sources, 0);
-  g_ptr_array_set_size (self->destinations, 0);
+  endpoints = g_variant_lookup_value (dict, "endpoints", G_VARIANT_TYPE ("aa{sv}"));
   if (endpoints != NULL)
     {
       g_variant_iter_init (&iter, endpoints);
-      while ((dict = g_variant_iter_next_value (&iter)) != NULL)
+      while ((child = g_variant_iter_next_value (&iter)) != NULL)
         {
-          g_autoptr(GVariant) owned = dict;
-          g_autoptr(GVariant) addresses = g_variant_lookup_value (dict, "addresses", G_VARIANT_TYPE_STRING_ARRAY);
+          g_autoptr(GVariant) owned = child;
+          g_autoptr(GVariant) addresses = g_variant_lookup_value (child, "addresses", G_VARIANT_TYPE_STRING_ARRAY);
           Endpoint *e = g_new0 (Endpoint, 1);
 
-          e->id = g_strdup (wb_ui_info_string (dict, "id"));
-          e->kind = g_strdup (wb_ui_info_string (dict, "kind"));
-          e->name = endpoint_display_name (e->kind, wb_ui_info_string (dict, "name"));
+          e->id = g_strdup (wb_ui_info_string (child, "id"));
+          e->kind = g_strdup (wb_ui_info_string (child, "kind"));
+          e->name = endpoint_display_name (e->kind, wb_ui_info_string (child, "name"));
           if (addresses != NULL && g_variant_n_children (addresses) > 0)
             g_variant_get_child (addresses, 0, "s", &e->address);
           g_string_append_printf (layout, "%s=%s@%s;", e->id, e->name, e->address ? e->address : "");
+          if (g_hash_table_contains (m->endpoints, e->id))
+            {
+              endpoint_free (e);
+              continue;
+            }
+          g_hash_table_insert (m->endpoints, e->id, e);
           if (g_strcmp0 (e->kind, "outside") != 0)
             {
-              Endpoint *copy = g_new0 (Endpoint, 1);
-
-              copy->id = g_strdup (e->id);
-              copy->kind = g_strdup (e->kind);
-              copy->name = g_strdup (e->name);
-              copy->address = g_strdup (e->address);
-              g_ptr_array_add (self->sources, copy);
+              g_ptr_array_add (m->sources, e);
+              g_hash_table_insert (m->rows, e->id, GUINT_TO_POINTER (m->sources->len));
             }
-          g_ptr_array_add (self->destinations, e);
+          g_ptr_array_add (m->destinations, e);
+          g_hash_table_insert (m->columns, e->id, GUINT_TO_POINTER (m->destinations->len));
         }
     }
 
-  g_hash_table_remove_all (self->cell_data);
+  n_slots = (gsize) m->sources->len * m->destinations->len;
+  m->results = g_malloc (MAX (n_slots, 1));
+  memset (m->results, NO_CELL, MAX (n_slots, 1));
+  cells = g_variant_lookup_value (dict, "cells", G_VARIANT_TYPE ("aa{sv}"));
   if (cells != NULL)
     {
       g_variant_iter_init (&iter, cells);
-      while ((dict = g_variant_iter_next_value (&iter)) != NULL)
+      while ((child = g_variant_iter_next_value (&iter)) != NULL)
         {
-          const char *id = wb_ui_info_string (dict, "id");
+          const char *id = NULL, *from = NULL, *to = NULL, *result = "pending";
+          guint row, column;
 
-          g_hash_table_add (cell_ids, g_strdup (id));
-          g_string_append_printf (layout, "%s;", id);
-          g_hash_table_insert (self->cell_data, g_strdup (id), dict);
+          g_variant_lookup (child, "id", "&s", &id);
+          g_variant_lookup (child, "from", "&s", &from);
+          g_variant_lookup (child, "to", "&s", &to);
+          g_variant_lookup (child, "result", "&s", &result);
+          /* The key borrows from the cell, which the table holds. */
+          g_hash_table_insert (m->cells, (gpointer) (id != NULL ? id : ""), child);
+          row = from != NULL ? GPOINTER_TO_UINT (g_hash_table_lookup (m->rows, from)) : 0;
+          column = to != NULL ? GPOINTER_TO_UINT (g_hash_table_lookup (m->columns, to)) : 0;
+          if (row > 0 && column > 0)
+            m->results[(row - 1) * m->destinations->len + column - 1] = result_parse (result);
         }
+      /* Which pairs have a cell is part of the layout too. */
+      g_string_append_printf (layout, "%u cells", g_hash_table_size (m->cells));
     }
+  m->layout = g_string_free (g_steal_pointer (&layout), FALSE);
+  return m;
+}
 
-  if (g_strcmp0 (layout->str, self->layout) != 0)
+static void
+parse_matrix_thread_cb (GTask        *task,
+                        gpointer      source_object,
+                        gpointer      task_data,
+                        GCancellable *cancellable)
+{
+  g_task_return_pointer (task, matrix_parse (task_data), matrix_free);
+}
+
+static void
+parse_matrix_async (WbConnectivityPage  *self,
+                    GVariant            *dict,
+                    GAsyncReadyCallback  callback)
+{
+  g_autoptr(GTask) task = g_task_new (self, self->cancellable, callback, NULL);
+
+  g_task_set_source_tag (task, parse_matrix_async);
+  g_task_set_task_data (task, g_variant_ref (dict), (GDestroyNotify) g_variant_unref);
+  g_task_run_in_thread (task, parse_matrix_thread_cb);
+}
+
+static Matrix *
+parse_matrix_finish (GAsyncResult  *result,
+                     GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static GVariant *
+matrix_cell (Matrix *m,
+             guint   row,
+             guint   column)
+{
+  g_autofree char *id = NULL;
+
+  if (m == NULL || row >= m->sources->len || column >= m->destinations->len)
+    return NULL;
+  id = g_strdup_printf ("%s>%s", ((Endpoint *) m->sources->pdata[row])->id,
+                        ((Endpoint *) m->destinations->pdata[column])->id);
+  return g_hash_table_lookup (m->cells, id);
+}
+
+/* "VM2 to Host: reachable", with the reason why not if @with_reason. */
+static char *
+describe_lab_cell (WbConnectivityPage *self,
+                   guint               row,
+                   guint               column,
+                   gboolean            with_reason)
+{
+  GVariant *cell = matrix_cell (self->matrix, row, column);
+  const char *result = "pending", *reason = "";
+  g_autofree char *text = NULL;
+
+  if (cell == NULL)
+    return NULL;
+  g_variant_lookup (cell, "result", "&s", &result);
+  g_variant_lookup (cell, "reason", "&s", &reason);
+  /* Translators: "VM2 to Host: reachable" */
+  text = g_strdup_printf (_("%s to %s: %s"), ((Endpoint *) self->matrix->sources->pdata[row])->name,
+                          ((Endpoint *) self->matrix->destinations->pdata[column])->name,
+                          result_description (result));
+  if (with_reason && *reason != '\0')
+    return g_strdup_printf ("%s (%s)", text, reason);
+  return g_steal_pointer (&text);
+}
+
+static void
+activate_lab_cell (WbConnectivityPage *self,
+                   guint               row,
+                   guint               column)
+{
+  g_autofree char *key = NULL;
+
+  if (matrix_cell (self->matrix, row, column) == NULL)
+    return;
+  key = g_strdup_printf ("lab:%s>%s", ((Endpoint *) self->matrix->sources->pdata[row])->id,
+                         ((Endpoint *) self->matrix->destinations->pdata[column])->id);
+  select_key (self, key);
+}
+
+/* Takes @m. */
+static void
+apply_matrix (WbConnectivityPage *self,
+              Matrix             *m)
+{
+  gboolean layout_changed;
+
+  /* A reply overtaken by a newer one. */
+  if (m->generation < self->generation && self->n_cells > 0)
     {
-      g_free (self->layout);
-      self->layout = g_string_free (g_steal_pointer (&layout), FALSE);
-      build_grid (self, cell_ids);
+      matrix_free (m);
+      return;
     }
 
-  {
-    GHashTableIter cells_iter;
-    gpointer id, button;
+  layout_changed = self->matrix == NULL || g_strcmp0 (m->layout, self->matrix->layout) != 0;
+  view_set_matrix (self->matrix_view, m, layout_changed);
+  g_clear_pointer (&self->matrix, matrix_free);
+  self->matrix = m;
 
-    g_hash_table_iter_init (&cells_iter, self->cell_buttons);
-    while (g_hash_table_iter_next (&cells_iter, &id, &button))
-      {
-        GVariant *cell = g_hash_table_lookup (self->cell_data, id);
-
-        if (cell != NULL)
-          cell_update (self, button, cell);
-      }
-  }
-
-  self->n_cells = g_hash_table_size (self->cell_data);
-  self->generation = generation;
-  g_variant_lookup (matrix, "done", "u", &self->done);
-  g_variant_lookup (matrix, "total", "u", &self->total);
-  if (complete)
+  self->n_cells = g_hash_table_size (m->cells);
+  self->generation = m->generation;
+  self->done = m->done;
+  self->total = m->total;
+  if (m->complete)
     self->done = self->total;
-  if (complete && self->n_cells > 0)
+  if (m->complete && self->n_cells > 0)
     self->completed_once = TRUE;
 
-  if (g_variant_lookup (matrix, "outside", "&s", &outside) && !self->outside_touched)
+  if (m->outside != NULL && !self->outside_touched)
     {
       self->setting_outside = TRUE;
-      gtk_editable_set_text (GTK_EDITABLE (self->outside_entry), outside);
+      gtk_editable_set_text (GTK_EDITABLE (self->outside_entry), m->outside);
       self->setting_outside = FALSE;
     }
 
@@ -877,6 +1591,23 @@ toast_error (WbConnectivityPage *self,
 static void fetch_matrix (WbConnectivityPage *self);
 
 static void
+on_get_matrix_parsed_cb (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  WbConnectivityPage *self = WB_CONNECTIVITY_PAGE (source);
+  g_autoptr(GError) error = NULL;
+  Matrix *matrix = parse_matrix_finish (result, &error);
+
+  if (matrix == NULL)
+    return;  /* cancelled: the page left its window */
+  self->fetch_in_flight = FALSE;
+  apply_matrix (self, matrix);
+  if (self->fetch_again)
+    fetch_matrix (self);
+}
+
+static void
 on_get_matrix_cb (GObject      *source,
                   GAsyncResult *result,
                   gpointer      user_data)
@@ -893,10 +1624,8 @@ on_get_matrix_cb (GObject      *source,
       toast_error (self, error);
       return;
     }
-  self->fetch_in_flight = FALSE;
-  apply_matrix (self, matrix);
-  if (self->fetch_again)
-    fetch_matrix (self);
+  /* Still in flight until parsed: answers apply in order. */
+  parse_matrix_async (self, matrix, on_get_matrix_parsed_cb);
 }
 
 /* One GetMatrix at a time: signals that arrive meanwhile ask for one more. */
@@ -917,6 +1646,21 @@ fetch_matrix (WbConnectivityPage *self)
 }
 
 static void
+on_run_matrix_parsed_cb (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  WbConnectivityPage *self = WB_CONNECTIVITY_PAGE (source);
+  g_autoptr(GError) error = NULL;
+  Matrix *matrix = parse_matrix_finish (result, &error);
+
+  if (matrix == NULL)
+    return;  /* cancelled: the page left its window */
+  self->run_in_flight = FALSE;
+  apply_matrix (self, matrix);
+}
+
+static void
 on_run_matrix_cb (GObject      *source,
                   GAsyncResult *result,
                   gpointer      user_data)
@@ -929,15 +1673,16 @@ on_run_matrix_cb (GObject      *source,
   reply = g_dbus_proxy_call_finish (G_DBUS_PROXY (source), result, &error);
   if (reply == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
-  self->run_in_flight = FALSE;
   if (reply == NULL)
     {
+      self->run_in_flight = FALSE;
       toast_error (self, error);
       update_state (self);
       return;
     }
+  /* Busy until the grid shows it. */
   g_variant_get (reply, "(@a{sv})", &matrix);
-  apply_matrix (self, matrix);
+  parse_matrix_async (self, matrix, on_run_matrix_parsed_cb);
 }
 
 static void
@@ -1329,6 +2074,87 @@ wb_connectivity_page_get_busy (WbConnectivityPage *self)
   return self->run_in_flight || self->done < self->total;
 }
 
+void
+_wb_connectivity_page_get_size (WbConnectivityPage *self,
+                                guint              *n_sources,
+                                guint              *n_destinations)
+{
+  g_return_if_fail (WB_IS_CONNECTIVITY_PAGE (self));
+
+  *n_sources = view_n_rows (self->matrix_view);
+  *n_destinations = view_n_columns (self->matrix_view);
+}
+
+GtkWidget *
+_wb_connectivity_page_get_header (WbConnectivityPage *self,
+                                  gboolean            source,
+                                  guint               index)
+{
+  GPtrArray *headers;
+
+  g_return_val_if_fail (WB_IS_CONNECTIVITY_PAGE (self), NULL);
+
+  headers = source ? self->matrix_view->row_headers : self->matrix_view->column_headers;
+  return index < headers->len ? headers->pdata[index] : NULL;
+}
+
+GtkWidget *
+_wb_connectivity_page_get_cell (WbConnectivityPage *self,
+                                guint               source,
+                                guint               destination)
+{
+  guint8 result;
+
+  g_return_val_if_fail (WB_IS_CONNECTIVITY_PAGE (self), NULL);
+
+  result = view_result (self->matrix_view, source, destination);
+  return result != NO_CELL ? self->matrix_view->protos[result][0] : NULL;
+}
+
+void
+_wb_connectivity_page_activate_cell (WbConnectivityPage *self,
+                                     guint               source,
+                                     guint               destination)
+{
+  g_return_if_fail (WB_IS_CONNECTIVITY_PAGE (self));
+
+  activate_lab_cell (self, source, destination);
+}
+
+static gboolean
+cell_position (int    row,
+               int    column,
+               guint *source,
+               guint *destination)
+{
+  if (row < 0 || column < 0)
+    return FALSE;
+  *source = row;
+  *destination = column;
+  return TRUE;
+}
+
+gboolean
+_wb_connectivity_page_get_focus (WbConnectivityPage *self,
+                                 guint              *source,
+                                 guint              *destination)
+{
+  g_return_val_if_fail (WB_IS_CONNECTIVITY_PAGE (self), FALSE);
+
+  return cell_position (self->matrix_view->focus_row, self->matrix_view->focus_column, source, destination);
+}
+
+gboolean
+_wb_connectivity_page_get_selected (WbConnectivityPage *self,
+                                    guint              *source,
+                                    guint              *destination)
+{
+  g_return_val_if_fail (WB_IS_CONNECTIVITY_PAGE (self), FALSE);
+
+  return cell_position (self->matrix_view->selected_row, self->matrix_view->selected_column,
+                        source, destination);
+}
+
 /* --- GtkWidget / GObject ------------------------------------------------------------ */
 
 static void
@@ -1366,12 +2192,8 @@ wb_connectivity_page_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), WB_TYPE_CONNECTIVITY_PAGE);
   g_clear_object (&self->engine);
   g_clear_object (&self->cancellable);
-  g_clear_pointer (&self->cell_buttons, g_hash_table_unref);
-  g_clear_pointer (&self->cell_data, g_hash_table_unref);
-  g_clear_pointer (&self->sources, g_ptr_array_unref);
-  g_clear_pointer (&self->destinations, g_ptr_array_unref);
+  g_clear_pointer (&self->matrix, matrix_free);
   g_clear_pointer (&self->modes, g_variant_unref);
-  g_clear_pointer (&self->layout, g_free);
   g_clear_pointer (&self->selected, g_free);
 
   G_OBJECT_CLASS (wb_connectivity_page_parent_class)->dispose (object);
@@ -1429,6 +2251,7 @@ wb_connectivity_page_class_init (WbConnectivityPageClass *klass)
                                                   GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
     }
 
+  g_type_ensure (WB_TYPE_MATRIX_VIEW);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/wirebox/Wirebox/wb-connectivity-page.ui");
   gtk_widget_class_bind_template_child (widget_class, WbConnectivityPage, controls_stack);
@@ -1439,7 +2262,7 @@ wb_connectivity_page_class_init (WbConnectivityPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, WbConnectivityPage, tabs);
   gtk_widget_class_bind_template_child (widget_class, WbConnectivityPage, lab_stack);
   gtk_widget_class_bind_template_child (widget_class, WbConnectivityPage, first_progress);
-  gtk_widget_class_bind_template_child (widget_class, WbConnectivityPage, matrix_grid);
+  gtk_widget_class_bind_template_child (widget_class, WbConnectivityPage, matrix_view);
   gtk_widget_class_bind_template_child (widget_class, WbConnectivityPage, lab_progress);
   gtk_widget_class_bind_template_child (widget_class, WbConnectivityPage, expected_grid);
   gtk_widget_class_bind_template_child (widget_class, WbConnectivityPage, measured_stack);
@@ -1460,15 +2283,10 @@ static void
 wb_connectivity_page_init (WbConnectivityPage *self)
 {
   self->cancellable = g_cancellable_new ();
-  self->cell_buttons = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->cell_data = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                           (GDestroyNotify) g_variant_unref);
-  self->sources = g_ptr_array_new_with_free_func (endpoint_free);
-  self->destinations = g_ptr_array_new_with_free_func (endpoint_free);
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  add_navigation (self->matrix_grid);
+  self->matrix_view->page = self;
   add_navigation (self->measured_grid);
   show_modes (self);
   update_state (self);

@@ -25,8 +25,6 @@
 #define NAT_ICMP_US              ((gint64) 30 * G_USEC_PER_SEC)
 
 #define ICMP_ERRORS_PER_SECOND   100
-#define ICMP_CODE_NET_UNREACHABLE 0
-#define ICMP_CODE_FRAG_NEEDED    4
 
 #define TCP_FLAG_FIN             0x01
 #define TCP_FLAG_RST             0x04
@@ -405,14 +403,14 @@ forward_route (WbGuest        *guest,
   if (egress == NULL || route->local
       || (egress->prefix < 31 && dst == (egress->address | ~_wb_ipv4_mask (egress->prefix))))
     {
-      _wb_guest_icmp_error (guest, WB_ICMP_UNREACHABLE, ICMP_CODE_NET_UNREACHABLE, 0,
+      _wb_guest_icmp_error (guest, WB_ICMP_UNREACHABLE, WB_ICMP_CODE_NET_UNREACHABLE, 0,
                             meta, payload, len);
       _wb_guest_drop (guest, meta->iface, WB_DROP_NO_ROUTE);
       return FALSE;
     }
   if (meta->df && len + WB_IPV4_HLEN > route->mtu)
     {
-      _wb_guest_icmp_error (guest, WB_ICMP_UNREACHABLE, ICMP_CODE_FRAG_NEEDED, route->mtu & 0xffff,
+      _wb_guest_icmp_error (guest, WB_ICMP_UNREACHABLE, WB_ICMP_CODE_FRAG_NEEDED, route->mtu & 0xffff,
                             meta, payload, len);
       _wb_guest_drop (guest, meta->iface, WB_DROP_TOO_BIG);
       return FALSE;

@@ -27,6 +27,13 @@ G_BEGIN_DECLS
 #define WB_ICMP_ECHO_REQUEST   8
 #define WB_ICMP_TIME_EXCEEDED  11
 
+/* Destination unreachable's codes (RFC 792, RFC 1812 5.2.7.1). */
+#define WB_ICMP_CODE_NET_UNREACHABLE       0
+#define WB_ICMP_CODE_HOST_UNREACHABLE      1
+#define WB_ICMP_CODE_PROTOCOL_UNREACHABLE  2
+#define WB_ICMP_CODE_PORT_UNREACHABLE      3
+#define WB_ICMP_CODE_FRAG_NEEDED           4
+
 typedef enum
 {
   WB_DROP_NO_INTERFACE,
@@ -156,6 +163,7 @@ struct _WbGuest
   GHashTable       *reassembly; /* WbReassembly -> itself */
   GHashTable       *udp;        /* port -> binding */
   GHashTable       *echo_watches; /* id -> watch */
+  GHookList         icmp_error_hooks; /* WbIcmpErrorFunc */
   WbNat            *nat;
   GQueue            loopback;   /* WbQueuedDatagram */
   GSource          *loopback_source;

@@ -135,6 +135,36 @@ gboolean      _wb_guest_icmp_echo          (WbGuest          *guest,
                                             gsize             payload_len,
                                             GError          **error);
 
+/* --- ICMP errors (wb-guest.c) ------------------------------------------------- */
+
+/* A destination unreachable or time exceeded about a datagram we sent,
+ * already checked: the message's checksum, a quoted IPv4 header whose
+ * length fits, from one of our addresses, of a first fragment, and at
+ * least 8 bytes of its data (the transport ports, or the echo's id and
+ * sequence). */
+typedef struct
+{
+  guint32       from;           /* the router or host that answered */
+  guint8        type;           /* 3: destination unreachable, 11: time exceeded */
+  guint8        code;
+  guint32       src;            /* the quoted datagram's (ours) */
+  guint32       dst;
+  guint8        proto;
+  const guint8 *data;           /* its first bytes of data... */
+  gsize         data_len;       /* ...at least 8 */
+} WbIcmpError;
+
+typedef void (*WbIcmpErrorFunc) (WbGuest           *guest,
+                                 const WbIcmpError *error,
+                                 gpointer           user_data);
+/* Every ICMP error goes to @func until the watch is removed (safe from
+ * inside @func). Returns the watch's id (never 0). */
+gulong        _wb_guest_icmp_error_watch   (WbGuest          *guest,
+                                            WbIcmpErrorFunc   func,
+                                            gpointer          user_data);
+void          _wb_guest_icmp_error_unwatch (WbGuest          *guest,
+                                            gulong            id);
+
 /* --- TCP (wb-guest-tcp.c) ------------------------------------------------------ */
 
 typedef struct _WbTcpStack WbTcpStack;

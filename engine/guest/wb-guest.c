@@ -255,6 +255,7 @@ wb_guest_new (const char             *name,
   guest->reassembly = g_hash_table_new_full (reassembly_hash, reassembly_equal, NULL, reassembly_free);
   guest->udp = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
   guest->echo_watches = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
+  g_hook_list_init (&guest->icmp_error_hooks, sizeof (GHook));
   g_queue_init (&guest->loopback);
   guest->services = g_array_new (FALSE, FALSE, sizeof (guint16));
 
@@ -327,6 +328,7 @@ wb_guest_free (WbGuest *guest)
   g_hash_table_unref (guest->reassembly);
   g_hash_table_unref (guest->udp);
   g_hash_table_unref (guest->echo_watches);
+  g_hook_list_clear (&guest->icmp_error_hooks);
   g_array_unref (guest->services);
   g_main_context_unref (guest->context);
   g_free (guest->scratch);
@@ -1874,6 +1876,72 @@ wb_guest_input (WbGuest      *guest,
 
 /* --- ICMP -------------------------------------------------------------------------------- */
 
+typedef struct
+{
+  WbGuest           *guest;
+  const WbIcmpError *error;
+} WbIcmpErrorCall;
+
+static void
+icmp_error_marshal (GHook    *hook,
+                    gpointer  data)
+{
+  WbIcmpErrorCall *call = data;
+
+  ((WbIcmpErrorFunc) hook->func) (call->guest, call->error, hook->data);
+}
+
+/* An error about a datagram we sent, from anyone on the path: nothing in
+ * it is trusted (RFC 1122 3.2.2). The quoted header's total length and
+ * checksum are not relied on: a router quotes what it received, NATs
+ * rewrite it, and only the first bytes of the data come back anyway. */
+static void
+icmp_error_input (WbGuest        *guest,
+                  const WbIpMeta *meta,
+                  const guint8   *payload,
+                  gsize           len)
+{
+  const guint8 *quoted = payload + WB_ICMP_HLEN;
+  gsize quoted_len = len - WB_ICMP_HLEN;
+  WbIcmpError error;
+  WbIcmpErrorCall call;
+  gsize hlen;
+
+  /* Never sent to a broadcast or a group (RFC 1812 4.3.2.7). */
+  if (meta->link_broadcast || !_wb_guest_is_local_address (guest, meta->dst))
+    {
+      _wb_guest_drop (guest, meta->iface, WB_DROP_NOT_OUR_ADDRESS);
+      return;
+    }
+  if (quoted_len < WB_IPV4_HLEN + 8 || (quoted[0] >> 4) != 4)
+    {
+      _wb_guest_drop (guest, meta->iface, WB_DROP_ICMP_MALFORMED);
+      return;
+    }
+  hlen = (gsize) (quoted[0] & 0x0f) * 4;
+  /* A header that fits with 8 bytes after it, of a first fragment (the
+   * only one with a transport header), of a datagram of ours. */
+  if (hlen < WB_IPV4_HLEN || hlen + 8 > quoted_len
+      || (wb_get_be16 (quoted + 6) & WB_IP_OFFSET_MASK) != 0
+      || !_wb_guest_is_local_address (guest, wb_get_be32 (quoted + 12)))
+    {
+      _wb_guest_drop (guest, meta->iface, WB_DROP_ICMP_MALFORMED);
+      return;
+    }
+
+  error.from = meta->src;
+  error.type = payload[0];
+  error.code = payload[1];
+  error.src = wb_get_be32 (quoted + 12);
+  error.dst = wb_get_be32 (quoted + 16);
+  error.proto = quoted[9];
+  error.data = quoted + hlen;
+  error.data_len = quoted_len - hlen;
+  call.guest = guest;
+  call.error = &error;
+  g_hook_list_marshal (&guest->icmp_error_hooks, TRUE, icmp_error_marshal, &call);
+}
+
 static void
 icmp_input (WbGuest        *guest,
             const WbIpMeta *meta,
@@ -1915,8 +1983,13 @@ icmp_input (WbGuest        *guest,
       }
       break;
 
+    case WB_ICMP_UNREACHABLE:
+    case WB_ICMP_TIME_EXCEEDED:
+      icmp_error_input (guest, meta, payload, len);
+      break;
+
     default:
-      /* Errors and the rest: nothing here acts on them. */
+      /* The rest: nothing here acts on it. */
       break;
     }
 }
@@ -1939,6 +2012,26 @@ _wb_guest_icmp_unwatch (WbGuest *guest,
                         guint16  id)
 {
   g_hash_table_remove (guest->echo_watches, GUINT_TO_POINTER (id));
+}
+
+gulong
+_wb_guest_icmp_error_watch (WbGuest         *guest,
+                            WbIcmpErrorFunc  func,
+                            gpointer         user_data)
+{
+  GHook *hook = g_hook_alloc (&guest->icmp_error_hooks);
+
+  hook->func = (gpointer) func;
+  hook->data = user_data;
+  g_hook_append (&guest->icmp_error_hooks, hook);
+  return hook->hook_id;
+}
+
+void
+_wb_guest_icmp_error_unwatch (WbGuest *guest,
+                              gulong   id)
+{
+  g_hook_destroy (&guest->icmp_error_hooks, id);
 }
 
 gboolean
