@@ -203,17 +203,6 @@ own_lan_unref (OwnLan *own)
   g_free (own);
 }
 
-static WbSettings *
-runtime_settings (WbRuntime *runtime)
-{
-  WbSettings *settings = NULL;
-
-  g_object_get (runtime, "settings", &settings, NULL);
-  /* The runtime holds it for as long as it lives. */
-  g_object_unref (settings);
-  return settings;
-}
-
 static OwnLan *
 matrix_own_lan (WbMatrix *self)
 {
@@ -1917,7 +1906,7 @@ wb_matrix_run_async (WbMatrix            *self,
       self->live = TRUE;
       self->state_id = g_signal_connect (self->runtime, "vm-state-changed",
                                          G_CALLBACK (on_vm_state_changed_cb), self);
-      self->settings_id = g_signal_connect (runtime_settings (self->runtime), "changed",
+      self->settings_id = g_signal_connect (_wb_runtime_get_settings (self->runtime), "changed",
                                             G_CALLBACK (on_settings_changed_cb), self);
     }
   if (cancellable != NULL)
@@ -2094,7 +2083,7 @@ wb_matrix_dispose (GObject *object)
     {
       g_clear_signal_handler (&self->state_id, self->runtime);
       if (self->settings_id != 0)
-        g_clear_signal_handler (&self->settings_id, runtime_settings (self->runtime));
+        g_clear_signal_handler (&self->settings_id, _wb_runtime_get_settings (self->runtime));
     }
   if (self->listener != NULL)
     {
