@@ -784,10 +784,19 @@ job_probe_own (Job        *job,
   if (job->own_lan == NULL)
     job->own_lan = own_lan_ref (matrix_own_lan (job->matrix));
   lan = job->own_lan->lan;
+  /* The station itself (the host's, which has only its LAN) may have no
+   * route: nothing would be sent. */
+  if (!_wb_probe_guest_route (wb_lan_get_station (lan, role), target, &iface, &next_hop, &local))
+    {
+      g_autofree char *text = target_text (target, port);
+      g_autofree char *path = g_strdup_printf ("%s: no route to %s", label, text);
+
+      job_set (job, FALSE, "no route", path, text, "no route: not sent");
+      return;
+    }
   /* Its gateway has no route to the lab: read from its table, as walk()
    * does for a bridged LAN's gateway, rather than waited for. */
-  if (_wb_probe_guest_route (wb_lan_get_station (lan, role), target, &iface, &next_hop, &local)
-      && next_hop != target && next_hop == wb_lan_get_plan (lan)->gateway
+  if (next_hop != target && next_hop == wb_lan_get_plan (lan)->gateway
       && !_wb_probe_guest_route (wb_lan_get_station (lan, "gateway"), target, &iface,
                                  &next_hop, &local))
     {
