@@ -230,10 +230,12 @@ static void
 save_connectivity (GtkWidget *window)
 {
   GtkWidget *page = GTK_WIDGET (child (window, WB_TYPE_WINDOW, "connectivity_page"));
-  GtkGrid *grid = GTK_GRID (child (page, WB_TYPE_CONNECTIVITY_PAGE, "matrix_grid"));
   GtkWidget *measure = GTK_WIDGET (child (page, WB_TYPE_CONNECTIVITY_PAGE, "measure_button"));
   const char *host = g_dgettext (GETTEXT_PACKAGE, "Host");
   gint64 deadline = g_get_monotonic_time () + 120 * G_USEC_PER_SEC;
+  WbConnectivityPage *cpage = WB_CONNECTIVITY_PAGE (page);
+  guint n_sources = 0, n_destinations = 0;
+  guint source = G_MAXUINT, destination = G_MAXUINT;
   GtkWidget *cell = NULL;
 
   adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (child (window, WB_TYPE_WINDOW, "view_stack")),
@@ -247,26 +249,15 @@ save_connectivity (GtkWidget *window)
       settle (100);
     }
   /* The host reaching the web VM through its forwards. */
-  for (int row = 1; cell == NULL && row < 64; row++)
-    {
-      GtkWidget *header = gtk_grid_get_child_at (grid, 0, row);
-
-      if (header == NULL)
-        break;
-      if (g_strcmp0 (first_label (header), host) != 0)
-        continue;
-      for (int column = 1; column < 64; column++)
-        {
-          GtkWidget *top = gtk_grid_get_child_at (grid, column, 0);
-
-          if (top == NULL)
-            break;
-          if (g_strcmp0 (first_label (top), "Web") == 0)
-            cell = gtk_grid_get_child_at (grid, column, row);
-        }
-    }
-  if (cell != NULL && GTK_IS_BUTTON (cell))
-    gtk_widget_activate (cell);
+  _wb_connectivity_page_get_size (cpage, &n_sources, &n_destinations);
+  for (guint i = 0; i < n_sources; i++)
+    if (g_strcmp0 (first_label (_wb_connectivity_page_get_header (cpage, TRUE, i)), host) == 0)
+      source = i;
+  for (guint j = 0; j < n_destinations; j++)
+    if (g_strcmp0 (first_label (_wb_connectivity_page_get_header (cpage, FALSE, j)), "Web") == 0)
+      destination = j;
+  if (source != G_MAXUINT && destination != G_MAXUINT)
+    _wb_connectivity_page_activate_cell (cpage, source, destination);
   settle (800);
   save (NULL, "connectivity");
 
