@@ -188,6 +188,43 @@ result_description (const char *result)
   return result != NULL ? result : "";
 }
 
+/* The engine's reasons are English; the ones it gives word for word are
+ * shown in the user's language, the rest (sentences naming addresses and
+ * machines) as they come. */
+static const struct
+{
+  const char *engine;
+  const char *shown;
+} reasons[] = {
+  { "no route", N_("no route") },
+  { "no ARP answer", N_("no ARP answer") },
+  { "host loopback not reachable", N_("host loopback not reachable") },
+  { "no forward", N_("no forward") },
+  { "refused", N_("refused") },
+  { "timed out", N_("timed out") },
+  { "not running", N_("not running") },
+  { "the Outside is not set", N_("the Outside is not set") },
+  { "the run was cancelled", N_("the run was cancelled") },
+  { "the forward listens on loopback only", N_("the forward listens on loopback only") },
+  { "the way leads out of this machine through NAT; not probed off the machine",
+    N_("the way leads out of this machine through NAT; not probed off the machine") },
+  { "the way leads out of this machine (a TAP device, a real interface or a generic "
+    "driver); not probed off the machine",
+    N_("the way leads out of this machine (a TAP device, a real interface or a generic "
+       "driver); not probed off the machine") },
+  { "the way passes more than 8 routers; not probed",
+    N_("the way passes more than 8 routers; not probed") },
+};
+
+static const char *
+reason_description (const char *reason)
+{
+  for (guint i = 0; reason != NULL && i < G_N_ELEMENTS (reasons); i++)
+    if (strcmp (reason, reasons[i].engine) == 0)
+      return _(reasons[i].shown);
+  return reason;
+}
+
 static const char *
 result_icon (const char *result)
 {
@@ -1129,7 +1166,7 @@ show_probe (WbConnectivityPage *self,
     add_detail (self, _("VirtualBox"), result_description (expected));
   if (probe != NULL)
     {
-      add_detail (self, _("Reason"), wb_ui_info_string (probe, "reason"));
+      add_detail (self, _("Reason"), reason_description (wb_ui_info_string (probe, "reason")));
       add_detail (self, _("Path"), wb_ui_info_string (probe, "path"));
       rules = g_variant_lookup_value (probe, "rules", G_VARIANT_TYPE_STRING_ARRAY);
       if (rules != NULL)
@@ -1513,7 +1550,7 @@ describe_lab_cell (WbConnectivityPage *self,
                           ((Endpoint *) self->matrix->destinations->pdata[column])->name,
                           result_description (result));
   if (with_reason && *reason != '\0')
-    return g_strdup_printf ("%s (%s)", text, reason);
+    return g_strdup_printf ("%s (%s)", text, reason_description (reason));
   return g_steal_pointer (&text);
 }
 
