@@ -342,6 +342,30 @@ walk_clear (Walk *walk)
   g_free (walk->end_uuid);
 }
 
+/* Whether the emulated LAN's gateway passes on what is sent to @target
+ * beyond the LAN: it has a route, and a route to its uplink's libslirp is
+ * taken only for what stays in the engine (wb-lan.h); the rest it answers
+ * with "net unreachable" at once (and only so often), which is read here
+ * rather than waited for. */
+static gboolean
+lan_gateway_routes (WbLan   *lan,
+                    guint32  target)
+{
+  WbGuest *gateway = wb_lan_get_station (lan, "gateway");
+  WbSlirp *uplink = wb_lan_get_uplink (lan);
+  guint32 next_hop = 0;
+  guint iface = 0;
+  gboolean local = FALSE;
+
+  if (gateway == NULL)
+    return TRUE;
+  if (!_wb_probe_guest_route (gateway, target, &iface, &next_hop, &local))
+    return FALSE;
+  return local || uplink == NULL || next_hop == target
+         || next_hop != wb_slirp_get_config (uplink)->host
+         || wb_slirp_is_local (uplink, target);
+}
+
 static void
 walk_stop (Walk       *walk,
            const char *reason)
@@ -452,11 +476,7 @@ walk (WbMatrix   *self,
       if (network.lan != NULL && route.next_hop != target
           && route.next_hop == wb_lan_get_plan (network.lan)->gateway)
         {
-          WbGuest *gateway = wb_lan_get_station (network.lan, "gateway");
-
-          if (gateway != NULL
-              && !_wb_probe_guest_route (gateway, target, &route.iface, &route.next_hop,
-                                         &route.local))
+          if (!lan_gateway_routes (network.lan, target))
             {
               g_string_append (walk->path, " > LAN gateway: no route");
               walk_stop (walk, "no route");
@@ -797,8 +817,7 @@ job_probe_own (Job        *job,
   /* Its gateway has no route to the lab: read from its table, as walk()
    * does for a bridged LAN's gateway, rather than waited for. */
   if (next_hop != target && next_hop == wb_lan_get_plan (lan)->gateway
-      && !_wb_probe_guest_route (wb_lan_get_station (lan, "gateway"), target, &iface,
-                                 &next_hop, &local))
+      && !lan_gateway_routes (lan, target))
     {
       g_autofree char *gateway = format_ipv4 (wb_lan_get_plan (lan)->gateway);
       g_autofree char *path = g_strdup_printf ("%s, gateway %s > LAN gateway: no route", label,
