@@ -1,41 +1,22 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * The connectivity matrix (wb-matrix.h). Every cell is a job: it finds its
- * target, follows the way there hop by hop (walk()), and either says why
- * nothing is sent or probes for real. At most WB_MATRIX_MAX_IN_FLIGHT jobs
- * run at once. A cell's serial numbers its probes, so that an answer for a
- * cell probed again meanwhile is dropped.
+ * The connectivity matrix (wb-matrix.h), the GObject: its endpoints and
+ * cells, the batches that probe them (a run, a re-probe), the live
+ * re-probes and the Matrix dictionary. Every cell is a job
+ * (wb-matrix-probes.c): it finds its target, follows the way there hop by
+ * hop (wb-matrix-walk.c), and either says why nothing is sent or probes
+ * for real. At most WB_MATRIX_MAX_IN_FLIGHT jobs run at once. A cell's
+ * serial numbers its probes, so that an answer for a cell probed again
+ * meanwhile is dropped.
  */
-#include "wb-matrix.h"
+#include "wb-matrix-private.h"
 
 #include <string.h>
 
-#include "wb-error.h"
-#include "wb-lan.h"
-#include "wb-net.h"
-#include "wb-probe-private.h"
-#include "wb-runtime-private.h"
-#include "wb-segment.h"
+#include "wb-model.h"
 #include "wb-settings.h"
 
-#define MAX_HOPS          8
-#define DEBOUNCE_MS       100
-
-typedef enum
-{
-  ENDPOINT_VM,
-  ENDPOINT_HOST,
-  ENDPOINT_LAN,
-  ENDPOINT_OUTSIDE,
-} EndpointKind;
-
-typedef struct
-{
-  char         *id;
-  EndpointKind  kind;
-  char         *uuid;           /* VMs */
-  char         *name;
-} Endpoint;
+#define DEBOUNCE_MS 100
 
 typedef struct
 {
@@ -52,46 +33,6 @@ typedef struct
   guint      serial;
 } Cell;
 
-/* The matrix's own LAN (no VM on it), shared with the probes that run from
- * it so that it outlives them. */
-typedef struct
-{
-  gatomicrefcount  ref;
-  WbSegment       *segment;
-  WbLan           *lan;
-} OwnLan;
-
-struct _WbMatrix
-{
-  GObject          parent_instance;
-
-  WbRuntime       *runtime;
-  guint32          outside;
-  guint16          outside_port;
-  guint            generation;
-  gboolean         live;         /* after the first run */
-  GPtrArray       *endpoints;    /* Endpoint*, display order */
-  GHashTable      *cells;        /* id -> Cell* */
-  guint            done;
-  guint            total;
-  GQueue           queue;        /* Job* not started */
-  guint            in_flight;
-  gboolean         pumping;
-  GCancellable    *cancellable;
-  GSocketService  *listener;
-  guint16          listener_port;
-  OwnLan          *own_lan;
-  /* The batch: a run (tasks waiting) or a re-probe (ids to announce). */
-  gboolean         batch_active;
-  GPtrArray       *run_tasks;    /* GTask* */
-  GPtrArray       *batch_ids;    /* char*, a re-probe's cells */
-  GHashTable      *dirty;        /* UUIDs changed since the last re-probe */
-  gboolean         dirty_all;
-  GSource         *debounce;
-  gulong           state_id;
-  gulong           settings_id;
-};
-
 G_DEFINE_FINAL_TYPE (WbMatrix, wb_matrix, G_TYPE_OBJECT)
 
 enum {
@@ -107,7 +48,7 @@ static guint signals[N_SIGNALS];
 static void
 endpoint_free (gpointer data)
 {
-  Endpoint *endpoint = data;
+  WbMatrixEndpoint *endpoint = data;
 
   g_free (endpoint->id);
   g_free (endpoint->uuid);
@@ -115,13 +56,13 @@ endpoint_free (gpointer data)
   g_free (endpoint);
 }
 
-static Endpoint *
-endpoint_new (EndpointKind  kind,
-              const char   *id,
-              const char   *uuid,
-              const char   *name)
+static WbMatrixEndpoint *
+endpoint_new (WbMatrixEndpointKind  kind,
+              const char           *id,
+              const char           *uuid,
+              const char           *name)
 {
-  Endpoint *endpoint = g_new0 (Endpoint, 1);
+  WbMatrixEndpoint *endpoint = g_new0 (WbMatrixEndpoint, 1);
 
   endpoint->kind = kind;
   endpoint->id = g_strdup (id);
@@ -162,13 +103,21 @@ cell_reset (Cell       *cell,
   g_ptr_array_set_size (cell->through, 0);
 }
 
+/* "vm:UUID>host": the key of the cell @from > @to. */
+static char *
+cell_id (const char *from,
+         const char *to)
+{
+  return g_strdup_printf ("%s>%s", from, to);
+}
+
 static Cell *
 cell_new (const char *from,
           const char *to)
 {
   Cell *cell = g_new0 (Cell, 1);
 
-  cell->id = g_strdup_printf ("%s>%s", from, to);
+  cell->id = cell_id (from, to);
   cell->from = g_strdup (from);
   cell->to = g_strdup (to);
   cell->rules = g_ptr_array_new_with_free_func (g_free);
@@ -177,1167 +126,41 @@ cell_new (const char *from,
   return cell;
 }
 
-static char *
-format_ipv4 (guint32 address)
+static gboolean
+is_source (const WbMatrixEndpoint *endpoint)
 {
-  char text[16];
-
-  wb_ipv4_format (address, text);
-  return g_strdup (text);
+  return endpoint->kind != WB_MATRIX_ENDPOINT_OUTSIDE;
 }
 
-static OwnLan *
-own_lan_ref (OwnLan *own)
+static gboolean
+is_pair (const WbMatrixEndpoint *from,
+         const WbMatrixEndpoint *to)
 {
-  g_atomic_ref_count_inc (&own->ref);
-  return own;
+  if (!is_source (from) || from == to)
+    return FALSE;
+  if (from->kind != WB_MATRIX_ENDPOINT_VM && to->kind != WB_MATRIX_ENDPOINT_VM)
+    return FALSE;     /* host<->lan, and neither to the Outside */
+  return TRUE;
 }
 
-static void
-own_lan_unref (OwnLan *own)
+static WbMatrixEndpoint *
+find_endpoint (WbMatrix   *self,
+               const char *id)
 {
-  if (!g_atomic_ref_count_dec (&own->ref))
-    return;
-  wb_lan_free (own->lan);
-  wb_segment_free (own->segment);
-  g_free (own);
-}
-
-static OwnLan *
-matrix_own_lan (WbMatrix *self)
-{
-  if (self->own_lan == NULL)
+  for (guint i = 0; i < self->endpoints->len; i++)
     {
-      OwnLan *own = g_new0 (OwnLan, 1);
-      WbLanPlan plan;
+      WbMatrixEndpoint *endpoint = g_ptr_array_index (self->endpoints, i);
 
-      g_atomic_ref_count_init (&own->ref);
-      wb_lan_plan (WB_LAN_FALLBACK_HOST, WB_LAN_FALLBACK_PREFIX, &plan);
-      own->segment = wb_segment_new ("matrix:lan", WB_ETH_JUMBO_MTU,
-                                     g_main_context_get_thread_default ());
-      own->lan = wb_lan_new (own->segment, "matrix", &plan, NULL, NULL);
-      self->own_lan = own;
-    }
-  return self->own_lan;
-}
-
-/* --- what the running world looks like --------------------------------------- */
-
-static const char *
-mode_label (const WbAdapter *adapter,
-            const char     **name)
-{
-  *name = NULL;
-  switch (adapter->attachment)
-    {
-    case WB_ATTACHMENT_INTNET:
-      *name = adapter->intnet;
-      return "internal network";
-    case WB_ATTACHMENT_HOSTONLY:
-      *name = adapter->hostonly_adapter;
-      return "host-only interface";
-    case WB_ATTACHMENT_BRIDGED:
-      *name = adapter->bridge_adapter;
-      return "bridged interface";
-    case WB_ATTACHMENT_NATNETWORK:
-      *name = adapter->nat_network;
-      return "NAT network";
-    case WB_ATTACHMENT_NAT:
-      return "NAT";
-    case WB_ATTACHMENT_GENERIC:
-      *name = adapter->generic_driver;
-      return "generic driver";
-    case WB_ATTACHMENT_NULL:
-    case WB_N_ATTACHMENTS:
-    default:
-      return "not attached";
-    }
-}
-
-static char *
-adapter_label (const WbAdapter *adapter)
-{
-  const char *name;
-  const char *what = mode_label (adapter, &name);
-
-  if (name != NULL)
-    return g_strdup_printf ("adapter %u, %s '%s'", adapter->slot, what, name);
-  return g_strdup_printf ("adapter %u, %s", adapter->slot, what);
-}
-
-/* The running VM with address @address on network @key, or NULL. */
-static const WbVm *
-vm_at (WbMatrix   *self,
-       const char *key,
-       guint32     address,
-       guint      *slot_out)
-{
-  g_autoptr(GVariant) running = wb_runtime_list_running (self->runtime);
-  GVariantIter iter;
-  const char *uuid;
-
-  g_variant_iter_init (&iter, running);
-  while (g_variant_iter_next (&iter, "(&s&s)", NULL, &uuid))
-    {
-      WbGuest *guest = _wb_runtime_get_guest (self->runtime, uuid);
-
-      for (guint slot = 1; guest != NULL && slot <= WB_MAX_ADAPTERS; slot++)
-        {
-          WbRuntimeNetwork network;
-
-          if (!_wb_runtime_get_adapter_network (self->runtime, uuid, slot, &network)
-              || strcmp (network.key, key) != 0
-              || wb_guest_get_address (guest, slot - 1, NULL) != address)
-            continue;
-          if (slot_out != NULL)
-            *slot_out = slot;
-          return _wb_runtime_get_vm (self->runtime, uuid);
-        }
+      if (strcmp (endpoint->id, id) == 0)
+        return endpoint;
     }
   return NULL;
 }
 
-/* For a VM destination: TCP 22 when it serves it, else its first service
- * port, else 0 (ICMP only). */
-static guint16
-vm_probe_port (const WbVm *vm)
-{
-  if (vm->services == NULL || vm->services->len == 0)
-    return 0;
-  for (guint i = 0; i < vm->services->len; i++)
-    if (g_array_index (vm->services, WbVmService, i).port == WB_PROBE_DEFAULT_TCP_PORT)
-      return WB_PROBE_DEFAULT_TCP_PORT;
-  return g_array_index (vm->services, WbVmService, 0).port;
-}
-
-/* Where libslirp answers itself, without a real socket: its host alias
- * (the host's loopback) and, where the engine stands in for the Net/LAN,
- * 198.51.100.0/24. */
-static gboolean
-slirp_is_local (WbSlirp *slirp,
-                guint32  address)
-{
-  return address == wb_slirp_get_config (slirp)->host || wb_slirp_is_local (slirp, address);
-}
-
-/* --- the walk ------------------------------------------------------------------- */
-
-typedef struct
-{
-  gboolean   send;              /* the probe may go */
-  gboolean   no_route;
-  char      *reason;            /* when !send */
-  GString   *path;
-  GPtrArray *through;           /* UUIDs */
-  char      *end_uuid;          /* the VM that holds the target, if one does */
-  gboolean   host_alias;        /* ends at libslirp's host alias */
-} Walk;
-
-static void
-walk_clear (Walk *walk)
-{
-  g_free (walk->reason);
-  g_string_free (walk->path, TRUE);
-  g_ptr_array_unref (walk->through);
-  g_free (walk->end_uuid);
-}
-
-/* Whether the emulated LAN's gateway passes on what is sent to @target
- * beyond the LAN: it has a route, and a route to its uplink's libslirp is
- * taken only for what stays in the engine (wb-lan.h); the rest it answers
- * with "net unreachable" at once (and only so often), which is read here
- * rather than waited for. */
-static gboolean
-lan_gateway_routes (WbLan   *lan,
-                    guint32  target)
-{
-  WbGuest *gateway = wb_lan_get_station (lan, "gateway");
-  WbSlirp *uplink = wb_lan_get_uplink (lan);
-  guint32 next_hop = 0;
-  guint iface = 0;
-  gboolean local = FALSE;
-
-  if (gateway == NULL)
-    return TRUE;
-  if (!_wb_probe_guest_route (gateway, target, &iface, &next_hop, &local))
-    return FALSE;
-  return local || uplink == NULL || next_hop == target
-         || next_hop != wb_slirp_get_config (uplink)->host
-         || wb_slirp_is_local (uplink, target);
-}
-
-static void
-walk_stop (Walk       *walk,
-           const char *reason)
-{
-  walk->send = FALSE;
-  g_free (walk->reason);
-  walk->reason = g_strdup (reason);
-}
-
-/* Follows the way from VM @uuid to @target as the guests' routing tables
- * and the lab's routers lead it, without sending anything; says whether a
- * probe may go (never to libslirp for an address it would connect to for
- * real, never out of the engine) and what the way is. */
-static void
-walk (WbMatrix   *self,
-      const char *uuid,
-      guint32     target,
-      Walk       *walk)
-{
-  g_autofree char *current = g_strdup (uuid);
-
-  *walk = (Walk) {
-    .send = TRUE,
-    .path = g_string_new (NULL),
-    .through = g_ptr_array_new_with_free_func (g_free),
-  };
-
-  for (guint hop = 0; hop <= MAX_HOPS; hop++)
-    {
-      const WbVm *vm = _wb_runtime_get_vm (self->runtime, current);
-      WbGuest *guest = _wb_runtime_get_guest (self->runtime, current);
-      g_autofree char *gateway_text = NULL;
-      g_autofree char *label = NULL;
-      WbRuntimeNetwork network;
-      const WbVm *next;
-      struct
-      {
-        guint    iface;
-        guint32  next_hop;
-        gboolean local;
-      } route;
-
-      if (vm == NULL || guest == NULL)
-        {
-          walk_stop (walk, "not running");
-          return;
-        }
-      if (!_wb_probe_guest_route (guest, target, &route.iface, &route.next_hop, &route.local))
-        {
-          if (walk->path->len > 0)
-            g_string_append_printf (walk->path, " > %s: no route", vm->name);
-          walk_stop (walk, "no route");
-          walk->no_route = TRUE;
-          return;
-        }
-      if (route.local)
-        {
-          if (hop == 0)
-            g_string_append (walk->path, "local (the source's own address)");
-          walk->end_uuid = g_strdup (vm->uuid);
-          return;
-        }
-      if (walk->path->len > 0)
-        g_string_append (walk->path, " > ");
-      label = route.iface < WB_MAX_ADAPTERS ? adapter_label (&vm->adapters[route.iface])
-                                            : g_strdup_printf ("interface %u", route.iface);
-      g_string_append (walk->path, label);
-      if (route.next_hop != target)
-        {
-          gateway_text = format_ipv4 (route.next_hop);
-          g_string_append_printf (walk->path, ", gateway %s", gateway_text);
-        }
-      if (!_wb_runtime_get_adapter_network (self->runtime, vm->uuid, route.iface + 1, &network))
-        return;     /* on no network: nothing leaves, the probe says so */
-      if (network.leaves)
-        {
-          walk_stop (walk, "the way leads out of this machine (a TAP device, a real interface "
-                           "or a generic driver); not probed off the machine");
-          return;
-        }
-      if (network.slirp != NULL
-          && (route.next_hop == wb_slirp_get_config (network.slirp)->host
-              || route.next_hop == wb_slirp_get_config (network.slirp)->nameserver))
-        {
-          const WbSlirpConfig *config = wb_slirp_get_config (network.slirp);
-
-          if (route.next_hop != target)
-            g_string_append (walk->path, " (NAT)");
-          else
-            g_string_append_printf (walk->path, ", %s %s",
-                                    target == config->host ? "host alias" : "NAT's address",
-                                    (gateway_text = format_ipv4 (target)));
-          if (target == config->host)
-            {
-              walk->host_alias = TRUE;
-              if (!config->host_loopback)
-                walk_stop (walk, "host loopback not reachable");
-            }
-          else if (!slirp_is_local (network.slirp, target))
-            walk_stop (walk, "the way leads out of this machine through NAT; "
-                             "not probed off the machine");
-          return;
-        }
-      /* The emulated LAN's gateway is a router of the engine's own: follow
-       * its table as a VM router's. Where it has no route it answers
-       * "net unreachable", which the probe does not heed: it would wait
-       * for its time-out, one slot of the run held per such cell. */
-      if (network.lan != NULL && route.next_hop != target
-          && route.next_hop == wb_lan_get_plan (network.lan)->gateway)
-        {
-          if (!lan_gateway_routes (network.lan, target))
-            {
-              g_string_append (walk->path, " > LAN gateway: no route");
-              walk_stop (walk, "no route");
-              walk->no_route = TRUE;
-            }
-          return;
-        }
-      next = vm_at (self, network.key, route.next_hop, NULL);
-      if (next == NULL)
-        return;     /* an engine station, or nobody: the probe tells */
-      if (route.next_hop == target)
-        {
-          walk->end_uuid = g_strdup (next->uuid);
-          return;
-        }
-      g_string_append_printf (walk->path, " (%s)", next->name);
-      g_ptr_array_add (walk->through, g_strdup (next->uuid));
-      if (!_wb_probe_guest_forwards (_wb_runtime_get_guest (self->runtime, next->uuid)))
-        return;     /* it drops what is not for it: the probe tells */
-      g_free (current);
-      current = g_strdup (next->uuid);
-    }
-  walk_stop (walk, "the way passes more than 8 routers; not probed");
-}
-
-/* The Host as VM @uuid's way out defines it (DESIGN.md §5): its own
- * adapter with a host, else the host of the router its default gateway
- * leads to, hop by hop. @through gets the routers. */
-static gboolean
-host_address (WbMatrix   *self,
-              const char *uuid,
-              guint32    *address,
-              GPtrArray  *through)
-{
-  g_autofree char *current = g_strdup (uuid);
-
-  for (guint hop = 0; hop <= MAX_HOPS; hop++)
-    {
-      const WbVm *vm = _wb_runtime_get_vm (self->runtime, current);
-      WbGuest *guest = _wb_runtime_get_guest (self->runtime, current);
-      WbRuntimeNetwork network;
-      guint32 gateway = 0;
-      guint iface = 0;
-      const WbVm *next;
-
-      if (vm == NULL || guest == NULL)
-        return FALSE;
-      for (guint slot = 1; slot <= WB_MAX_ADAPTERS; slot++)
-        {
-          guint prefix = 0;
-          guint32 own = wb_guest_get_address (guest, slot - 1, &prefix);
-
-          if (!_wb_runtime_get_adapter_network (self->runtime, vm->uuid, slot, &network))
-            continue;
-          if (network.host != NULL)
-            {
-              *address = wb_guest_get_address (wb_host_endpoint_get_guest (network.host), 0,
-                                               NULL);
-              return *address != 0;
-            }
-          if (network.lan != NULL)
-            {
-              *address = wb_lan_get_plan (network.lan)->host;
-              return TRUE;
-            }
-          if (network.slirp != NULL && own != 0)
-            {
-              *address = wb_slirp_get_config (network.slirp)->host;
-              return TRUE;
-            }
-        }
-      if (!_wb_probe_guest_default_route (guest, &iface, &gateway)
-          || !_wb_runtime_get_adapter_network (self->runtime, vm->uuid, iface + 1, &network))
-        return FALSE;
-      next = vm_at (self, network.key, gateway, NULL);
-      if (next == NULL || !_wb_probe_guest_forwards (_wb_runtime_get_guest (self->runtime,
-                                                                             next->uuid)))
-        return FALSE;
-      g_ptr_array_add (through, g_strdup (next->uuid));
-      g_free (current);
-      current = g_strdup (next->uuid);
-    }
-  return FALSE;
-}
-
-/* VM @dest's address as @source_uuid sees it: on a network they share,
- * else its first one; 0 if it has none. */
-static guint32
-vm_address_for (WbMatrix   *self,
-                const char *source_uuid,
-                const char *dest_uuid)
-{
-  WbGuest *guest = _wb_runtime_get_guest (self->runtime, dest_uuid);
-  guint32 first = 0;
-
-  if (guest == NULL)
-    return 0;
-  for (guint slot = 1; slot <= WB_MAX_ADAPTERS; slot++)
-    {
-      guint32 own = wb_guest_get_address (guest, slot - 1, NULL);
-      WbRuntimeNetwork network;
-
-      if (own == 0)
-        continue;
-      if (first == 0)
-        first = own;
-      if (source_uuid == NULL
-          || !_wb_runtime_get_adapter_network (self->runtime, dest_uuid, slot, &network))
-        continue;
-      for (guint j = 1; j <= WB_MAX_ADAPTERS; j++)
-        {
-          WbRuntimeNetwork theirs;
-
-          if (_wb_runtime_get_adapter_network (self->runtime, source_uuid, j, &theirs)
-              && strcmp (theirs.key, network.key) == 0)
-            return own;
-        }
-    }
-  return first;
-}
-
-static gboolean
-is_own_address (WbMatrix   *self,
-                const char *uuid,
-                guint32     address)
-{
-  WbGuest *guest = _wb_runtime_get_guest (self->runtime, uuid);
-
-  for (guint i = 0; guest != NULL && i < WB_MAX_ADAPTERS; i++)
-    if (wb_guest_get_address (guest, i, NULL) == address)
-      return TRUE;
-  return FALSE;
-}
-
-/* --- jobs --------------------------------------------------------------------- */
-
-/* One cell being probed. A job may run several tests at once (the host's
- * stations and forwards); it completes when the last one has. */
-typedef struct
-{
-  WbMatrix   *matrix;
-  char       *cell_id;
-  guint       serial;
-  guint       pending;           /* tests running */
-  gboolean    started;
-  /* What the tests found. */
-  gboolean    reachable;         /* "+" */
-  char       *reason;
-  char       *path;
-  char       *target;
-  char       *detail;
-  GPtrArray  *rules;             /* forwards that answered */
-  GPtrArray  *through;
-  char       *forward_reason;    /* the first forward failure */
-  char       *forward_path;
-  char       *forward_target;
-  OwnLan     *own_lan;
-  gboolean    host_alias;
-  gboolean    cancelled;
-} Job;
-
-static void matrix_pump (WbMatrix *self);
-static void matrix_schedule (WbMatrix *self);
-static void matrix_cell_done (WbMatrix *self,
-                              Job      *job);
-
-static void
-job_free (Job *job)
-{
-  g_object_unref (job->matrix);
-  g_free (job->cell_id);
-  g_free (job->reason);
-  g_free (job->path);
-  g_free (job->target);
-  g_free (job->detail);
-  g_ptr_array_unref (job->rules);
-  g_ptr_array_unref (job->through);
-  g_free (job->forward_reason);
-  g_free (job->forward_path);
-  g_free (job->forward_target);
-  g_clear_pointer (&job->own_lan, own_lan_unref);
-  g_free (job);
-}
-
-/* One test of @job ended; the last one completes it. */
-static void
-job_test_done (Job *job)
-{
-  g_assert (job->pending > 0);
-  if (--job->pending == 0 && job->started)
-    {
-      matrix_cell_done (job->matrix, job);
-      job_free (job);
-    }
-}
-
-static void
-job_set (Job        *job,
-         gboolean    reachable,
-         const char *reason,
-         const char *path,
-         const char *target,
-         const char *detail)
-{
-  job->reachable = reachable;
-  g_free (job->reason);
-  job->reason = g_strdup (reason);
-  g_free (job->path);
-  job->path = g_strdup (path);
-  g_free (job->target);
-  job->target = g_strdup (target);
-  g_free (job->detail);
-  job->detail = g_strdup (detail);
-}
-
-static char *
-target_text (guint32 address,
-             guint16 port)
-{
-  g_autofree char *text = format_ipv4 (address);
-
-  if (port == 0)
-    return g_steal_pointer (&text);
-  return g_strdup_printf ("%s:%u", text, port);
-}
-
-typedef struct
-{
-  Job  *job;
-  char *path;          /* the walk's, or NULL: the probe's */
-} ProbeTest;
-
-static void
-probe_test_finish (ProbeTest     *test,
-                   WbProbeResult *result,
-                   GError        *error)
-{
-  Job *job = test->job;
-
-  /* A station probe that reached it wins; otherwise the first answer
-   * stays, a later one only if the job has none yet. */
-  if (!job->reachable)
-    {
-      g_autofree char *target = NULL;
-      g_autofree char *detail = NULL;
-      const char *reason;
-
-      if (result != NULL)
-        {
-          target = target_text (result->target, result->tcp_port);
-          detail = wb_probe_result_describe (result);
-          reason = result->reachable ? "" : wb_probe_outcome_to_string (result->reason);
-          if (!result->reachable && job->host_alias
-              && (result->reason == WB_PROBE_REFUSED || result->reason == WB_PROBE_TIMED_OUT))
-            reason = "host loopback not reachable";
-          if (result->reachable || job->reason == NULL)
-            job_set (job, result->reachable, reason,
-                     test->path != NULL ? test->path : result->path, target, detail);
-        }
-      else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        job->cancelled = TRUE;
-      else if (job->reason == NULL)
-        job_set (job, FALSE, error->message, test->path, "", error->message);
-    }
-  job_test_done (job);
-  g_free (test->path);
-  g_free (test);
-}
-
-static void
-probe_runtime_cb (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(WbProbeResult) probe = wb_probe_runtime_finish (WB_RUNTIME (source), result, &error);
-
-  probe_test_finish (user_data, probe, error);
-}
-
-static void
-probe_own_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(WbProbeResult) probe = wb_probe_finish (result, &error);
-
-  probe_test_finish (user_data, probe, error);
-}
-
-/* A probe from a source of the runtime (a VM's UUID, "bridged:IFACE/ROLE",
- * "hostonly:IFACE/host"). */
-static void
-job_probe (Job        *job,
-           const char *source,
-           guint32     target,
-           guint16     port,
-           const char *path)
-{
-  ProbeTest *test = g_new0 (ProbeTest, 1);
-
-  test->job = job;
-  test->path = g_strdup (path);
-  job->pending++;
-  wb_probe_runtime_async (job->matrix->runtime, source, target, port, 0,
-                          job->matrix->cancellable, probe_runtime_cb, test);
-}
-
-/* A probe from a station of the matrix's own LAN ("peer", "host"). */
-static void
-job_probe_own (Job        *job,
-               const char *role,
-               guint32     target,
-               guint16     port)
-{
-  ProbeTest *test;
-  const char *labels[WB_GUEST_MAX_IFACES] = { NULL, };
-  g_autofree char *label = g_strdup_printf ("%s of a LAN with no VM on it", role);
-  WbLan *lan;
-  guint32 next_hop = 0;
-  guint iface = 0;
-  gboolean local = FALSE;
-
-  if (job->own_lan == NULL)
-    job->own_lan = own_lan_ref (matrix_own_lan (job->matrix));
-  lan = job->own_lan->lan;
-  /* The station itself (the host's, which has only its LAN) may have no
-   * route: nothing would be sent. */
-  if (!_wb_probe_guest_route (wb_lan_get_station (lan, role), target, &iface, &next_hop, &local))
-    {
-      g_autofree char *text = target_text (target, port);
-      g_autofree char *path = g_strdup_printf ("%s: no route to %s", label, text);
-
-      job_set (job, FALSE, "no route", path, text, "no route: not sent");
-      return;
-    }
-  /* Its gateway has no route to the lab: read from its table, as walk()
-   * does for a bridged LAN's gateway, rather than waited for. */
-  if (next_hop != target && next_hop == wb_lan_get_plan (lan)->gateway
-      && !lan_gateway_routes (lan, target))
-    {
-      g_autofree char *gateway = format_ipv4 (wb_lan_get_plan (lan)->gateway);
-      g_autofree char *path = g_strdup_printf ("%s, gateway %s > LAN gateway: no route", label,
-                                               gateway);
-      g_autofree char *text = target_text (target, port);
-
-      job_set (job, FALSE, "no route", path, text, "no route: not sent");
-      return;
-    }
-  test = g_new0 (ProbeTest, 1);
-  labels[0] = label;
-  test->job = job;
-  job->pending++;
-  wb_probe_async (wb_lan_get_station (job->own_lan->lan, role), labels, target, port, 0,
-                  job->matrix->cancellable, probe_own_cb, test);
-}
-
-/* --- forwards: real connections to 127.0.0.1 ---------------------------------------- */
-
-typedef struct
-{
-  Job           *job;
-  char          *rule_text;
-  char          *path;
-  char          *target;
-  GSocketClient *client;
-  GCancellable  *cancellable;
-  GCancellable  *outer;          /* the matrix's, when the test started */
-  gulong         cancel_id;
-  GSource       *deadline;
-  GIOStream     *connection;
-  gboolean       timed_out;
-  guint8         byte;
-} ForwardTest;
-
-static void
-forward_cancel_cb (GCancellable *outer,
-                   GCancellable *inner)
-{
-  g_cancellable_cancel (inner);
-}
-
-static gboolean
-forward_deadline_cb (gpointer user_data)
-{
-  ForwardTest *test = user_data;
-
-  test->timed_out = TRUE;
-  g_cancellable_cancel (test->cancellable);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-forward_test_finish (ForwardTest *test,
-                     const char  *failure,
-                     const char  *detail)
-{
-  Job *job = test->job;
-
-  if (failure == NULL)
-    g_ptr_array_add (job->rules, g_strdup (test->rule_text));
-  if (failure == NULL && job->forward_path == NULL)
-    {
-      job->forward_path = g_strdup (test->path);
-      job->forward_target = g_strdup (test->target);
-    }
-  else if (failure != NULL && job->forward_reason == NULL)
-    {
-      job->forward_reason = g_strdup (failure);
-      if (job->forward_path == NULL)
-        {
-          job->forward_path = g_strdup (test->path);
-          job->forward_target = g_strdup (test->target);
-        }
-    }
-  if (detail != NULL && job->detail == NULL)
-    job->detail = g_strdup (detail);
-
-  g_cancellable_disconnect (test->outer, test->cancel_id);
-  g_clear_object (&test->outer);
-  if (test->deadline != NULL)
-    {
-      g_source_destroy (test->deadline);
-      g_source_unref (test->deadline);
-    }
-  if (test->connection != NULL)
-    g_io_stream_close (test->connection, NULL, NULL);
-  g_clear_object (&test->connection);
-  g_clear_object (&test->client);
-  g_clear_object (&test->cancellable);
-  g_free (test->rule_text);
-  g_free (test->path);
-  g_free (test->target);
-  g_free (test);
-  job_test_done (job);
-}
-
-static const char *
-forward_failure (ForwardTest *test,
-                 GError      *error)
-{
-  if (test->timed_out)
-    return "timed out";
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED)
-      || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED)
-      || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE))
-    return "refused";
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      test->job->cancelled = TRUE;
-      return "cancelled";
-    }
-  return "refused";
-}
-
-static void
-forward_read_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  ForwardTest *test = user_data;
-  g_autoptr(GError) error = NULL;
-  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
-
-  if (n > 0)
-    forward_test_finish (test, NULL, "forward answered");
-  else if (n == 0)
-    forward_test_finish (test, "refused", "the forward closed the connection first");
-  else
-    forward_test_finish (test, forward_failure (test, error), error->message);
-}
-
-static void
-forward_written_cb (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  ForwardTest *test = user_data;
-  g_autoptr(GError) error = NULL;
-
-  /* An answer may already wait even when the write failed (a banner, then
-   * the close): read in any case. */
-  g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error);
-  g_input_stream_read_async (g_io_stream_get_input_stream (test->connection), &test->byte, 1,
-                             G_PRIORITY_DEFAULT, test->cancellable, forward_read_cb, test);
-}
-
-static void
-forward_connected_cb (GObject      *source,
-                      GAsyncResult *result,
-                      gpointer      user_data)
-{
-  static const char request[] = "GET / HTTP/1.0\r\n\r\n";
-  ForwardTest *test = user_data;
-  g_autoptr(GError) error = NULL;
-  GSocketConnection *connection = g_socket_client_connect_finish (G_SOCKET_CLIENT (source),
-                                                                   result, &error);
-
-  if (connection == NULL)
-    {
-      forward_test_finish (test, forward_failure (test, error), error->message);
-      return;
-    }
-  test->connection = G_IO_STREAM (connection);
-  g_output_stream_write_all_async (g_io_stream_get_output_stream (test->connection), request,
-                                   strlen (request), G_PRIORITY_DEFAULT, test->cancellable,
-                                   forward_written_cb, test);
-}
-
-/* Connects for real to @address:@port (a loopback address), sends an HTTP
- * request and waits for any byte. */
-static void
-job_connect_forward (Job        *job,
-                     guint32     address,
-                     guint16     port,
-                     const char *rule_text,
-                     const char *path)
-{
-  ForwardTest *test = g_new0 (ForwardTest, 1);
-  g_autoptr(GInetAddress) inet = NULL;
-  g_autoptr(GSocketAddress) socket_address = NULL;
-  guint8 bytes[4] = { address >> 24, address >> 16, address >> 8, address };
-
-  /* Only the host's loopback, whatever the caller says. */
-  g_return_if_fail ((address >> 24) == 127);
-
-  test->job = job;
-  test->rule_text = g_strdup (rule_text);
-  test->path = g_strdup (path);
-  test->target = target_text (address, port);
-  test->cancellable = g_cancellable_new ();
-  test->outer = g_object_ref (job->matrix->cancellable);
-  test->cancel_id = g_cancellable_connect (test->outer,
-                                           G_CALLBACK (forward_cancel_cb),
-                                           g_object_ref (test->cancellable), g_object_unref);
-  test->deadline = g_timeout_source_new (WB_PROBE_DEFAULT_TIMEOUT_MS);
-  g_source_set_callback (test->deadline, forward_deadline_cb, test, NULL);
-  g_source_attach (test->deadline, g_main_context_get_thread_default ());
-  test->client = g_socket_client_new ();
-  inet = g_inet_address_new_from_bytes (bytes, G_SOCKET_FAMILY_IPV4);
-  socket_address = g_inet_socket_address_new (inet, port);
-  job->pending++;
-  g_socket_client_connect_async (test->client, G_SOCKET_CONNECTABLE (socket_address),
-                                 test->cancellable, forward_connected_cb, test);
-}
-
-/* --- the cells, by kind ---------------------------------------------------------- */
-
-static void
-job_from_walk (Job        *job,
-               const char *source_uuid,
-               guint32     target,
-               guint16     port,
-               Walk       *way)
-{
-  g_autofree char *text = target_text (target, port);
-
-  for (guint i = 0; i < way->through->len; i++)
-    g_ptr_array_add (job->through, g_strdup (g_ptr_array_index (way->through, i)));
-  if (!way->send)
-    {
-      job_set (job, FALSE, way->reason, way->path->str, text,
-               way->no_route ? "no route: not sent" : "not sent");
-      return;
-    }
-  job->host_alias = way->host_alias;
-  job_probe (job, source_uuid, target, port, way->path->str);
-}
-
-static void
-job_vm_to_vm (Job      *job,
-              Endpoint *from,
-              Endpoint *to)
-{
-  WbMatrix *self = job->matrix;
-  const WbVm *dest = _wb_runtime_get_vm (self->runtime, to->uuid);
-  guint32 target = vm_address_for (self, from->uuid, to->uuid);
-  guint16 port = dest != NULL ? vm_probe_port (dest) : 0;
-  g_autofree char *text = NULL;
-  Walk way;
-
-  if (dest == NULL || target == 0)
-    {
-      job_set (job, FALSE, "the destination has no IPv4 address", "", "", "not sent");
-      return;
-    }
-  text = target_text (target, port);
-  if (is_own_address (self, from->uuid, target))
-    {
-      g_autofree char *address = format_ipv4 (target);
-      g_autofree char *reason =
-        g_strdup_printf ("%s is also %s's own address: each NAT adapter is a network of "
-                         "its own", address, from->name);
-
-      job_set (job, FALSE, reason, "", text, "not sent");
-      return;
-    }
-  walk (self, from->uuid, target, &way);
-  if (way.send && way.end_uuid != NULL && strcmp (way.end_uuid, to->uuid) != 0)
-    {
-      const WbVm *other = _wb_runtime_get_vm (self->runtime, way.end_uuid);
-      g_autofree char *address = format_ipv4 (target);
-      g_autofree char *reason =
-        g_strdup_printf ("%s is %s's address on the way there, not %s's: each NAT adapter is "
-                         "a network of its own", address, other != NULL ? other->name : "?",
-                         to->name);
-
-      walk_stop (&way, reason);
-    }
-  job_from_walk (job, from->uuid, target, port, &way);
-  walk_clear (&way);
-}
-
-static void
-job_vm_to_host (Job      *job,
-                Endpoint *from)
-{
-  WbMatrix *self = job->matrix;
-  g_autoptr(GPtrArray) through = g_ptr_array_new_with_free_func (g_free);
-  guint32 target = 0;
-  Walk way;
-
-  if (!host_address (self, from->uuid, &target, through))
-    {
-      for (guint i = 0; i < through->len; i++)
-        g_ptr_array_add (job->through, g_strdup (g_ptr_array_index (through, i)));
-      job_set (job, FALSE, "no route", "no adapter or router with a way to the host", "",
-               "no route: not sent");
-      return;
-    }
-  walk (self, from->uuid, target, &way);
-  for (guint i = 0; i < through->len; i++)
-    g_ptr_array_add (way.through, g_strdup (g_ptr_array_index (through, i)));
-  job_from_walk (job, from->uuid, target, self->listener_port, &way);
-  walk_clear (&way);
-}
-
-static void
-job_vm_to_address (Job      *job,
-                   Endpoint *from,
-                   guint32   target,
-                   guint16   port)
-{
-  Walk way;
-
-  walk (job->matrix, from->uuid, target, &way);
-  job_from_walk (job, from->uuid, target, port, &way);
-  walk_clear (&way);
-}
-
-static char *
-rule_text (const WbVm *vm,
-           guint       slot,
-           WbNatRule  *rule,
-           const char *natnet)
-{
-  const char *host_ip = rule->host_ip[0] != '\0' ? rule->host_ip : "";
-
-  if (natnet != NULL)
-    return g_strdup_printf ("NAT network '%s' '%s': tcp %s:%u -> %s:%u", natnet, rule->name,
-                            host_ip, rule->host_port, rule->guest_ip, rule->guest_port);
-  return g_strdup_printf ("%s adapter %u '%s': tcp %s:%u -> %s:%u", vm->name, slot, rule->name,
-                          host_ip, rule->host_port, rule->guest_ip, rule->guest_port);
-}
-
-/* The forwards that lead to VM @dest, tried for real. @from_lan: only those
- * that listen on every interface reach it from the LAN. Returns how many
- * forwards lead there (tried or not). */
-static guint
-job_forwards (Job        *job,
-              const WbVm *dest,
-              gboolean    from_lan)
-{
-  WbMatrix *self = job->matrix;
-  WbGuest *guest = _wb_runtime_get_guest (self->runtime, dest->uuid);
-  guint n = 0;
-
-  for (guint slot = 1; guest != NULL && slot <= WB_MAX_ADAPTERS; slot++)
-    {
-      const WbAdapter *adapter = &dest->adapters[slot - 1];
-      guint32 own = wb_guest_get_address (guest, slot - 1, NULL);
-      WbRuntimeNetwork network;
-      GPtrArray *rules;
-      const char *natnet = NULL;
-
-      if (!_wb_runtime_get_adapter_network (self->runtime, dest->uuid, slot, &network)
-          || network.slirp == NULL)
-        continue;
-      if (network.natnet != NULL)
-        {
-          rules = network.natnet->rules;
-          natnet = network.natnet->name;
-        }
-      else
-        rules = adapter->nat_rules;
-      for (guint i = 0; rules != NULL && i < rules->len; i++)
-        {
-          WbNatRule *rule = g_ptr_array_index (rules, i);
-          g_autofree char *text = NULL;
-          g_autofree char *path = NULL;
-          const char *error;
-          guint32 host = 0;
-          guint32 guest_ip = 0;
-
-          if (rule->proto != WB_PROTO_TCP)
-            continue;
-          if (natnet != NULL && (!wb_ipv4_parse (rule->guest_ip, &guest_ip, NULL)
-                                 || guest_ip != own))
-            continue;
-          if (natnet == NULL && rule->guest_ip[0] != '\0'
-              && (!wb_ipv4_parse (rule->guest_ip, &guest_ip, NULL) || guest_ip != own))
-            continue;
-          n++;
-          text = rule_text (dest, slot, rule, natnet);
-          if (rule->host_ip[0] != '\0' && !wb_ipv4_parse (rule->host_ip, &host, NULL))
-            continue;
-          if (from_lan && host != 0)
-            {
-              if (job->forward_reason == NULL)
-                job->forward_reason = g_strdup ((host >> 24) == 127
-                                                ? "the forward listens on loopback only"
-                                                : "the forward listens on one address only; "
-                                                  "not probed");
-              continue;
-            }
-          if (host != 0 && (host >> 24) != 127)
-            {
-              if (job->forward_reason == NULL)
-                job->forward_reason = g_strdup_printf ("the forward listens on %s, not a "
-                                                       "loopback address; not probed",
-                                                       rule->host_ip);
-              continue;
-            }
-          error = wb_slirp_get_rule_error (network.slirp, rule->name);
-          if (error != NULL)
-            {
-              if (job->forward_reason == NULL)
-                job->forward_reason = g_strdup_printf ("the forward is not bound: %s", error);
-              continue;
-            }
-          path = g_strdup_printf ("forward '%s' 127.0.0.1:%u%s > %s adapter %u:%u", rule->name,
-                                  rule->host_port,
-                                  from_lan ? " (standing in for the host's LAN address)" : "",
-                                  dest->name, slot, rule->guest_port);
-          job_connect_forward (job, host != 0 ? host : 0x7f000001u, rule->host_port, text,
-                               path);
-        }
-    }
-  return n;
-}
-
-static void
-job_to_vm (Job      *job,
-           Endpoint *from,
-           Endpoint *to)
-{
-  WbMatrix *self = job->matrix;
-  gboolean lan = from->kind == ENDPOINT_LAN;
-  const WbVm *dest = _wb_runtime_get_vm (self->runtime, to->uuid);
-  WbGuest *guest = _wb_runtime_get_guest (self->runtime, to->uuid);
-  gboolean facing = FALSE;
-  gboolean nat = FALSE;
-  guint16 port;
-
-  if (dest == NULL || guest == NULL)
-    {
-      job_set (job, FALSE, "not running", "", "", "not sent");
-      return;
-    }
-  port = vm_probe_port (dest);
-  for (guint slot = 1; slot <= WB_MAX_ADAPTERS; slot++)
-    {
-      guint32 own = wb_guest_get_address (guest, slot - 1, NULL);
-      WbRuntimeNetwork network;
-      g_autofree char *source = NULL;
-      g_autofree char *path = NULL;
-      const char *name;
-
-      if (!_wb_runtime_get_adapter_network (self->runtime, dest->uuid, slot, &network))
-        continue;
-      mode_label (&dest->adapters[slot - 1], &name);
-      if (network.slirp != NULL)
-        facing = nat = TRUE;
-      if (network.lan != NULL)
-        {
-          facing = TRUE;
-          source = g_strdup_printf ("bridged:%s/%s", name, lan ? "peer" : "host");
-          path = g_strdup_printf ("LAN %s, bridged interface '%s' > %s adapter %u",
-                                  lan ? "peer" : "host", name, dest->name, slot);
-        }
-      else if (network.host != NULL && !lan)
-        {
-          facing = TRUE;
-          source = g_strdup_printf ("hostonly:%s/host", name);
-          path = g_strdup_printf ("host endpoint, host-only interface '%s' > %s adapter %u",
-                                  name, dest->name, slot);
-        }
-      if (source == NULL)
-        continue;
-      if (own == 0)
-        {
-          if (job->reason == NULL)
-            job_set (job, FALSE, "the destination has no IPv4 address there", path, "",
-                     "not sent");
-          continue;
-        }
-      job_probe (job, source, own, port, path);
-    }
-  if (job_forwards (job, dest, lan) == 0 && nat && job->forward_reason == NULL)
-    job->forward_reason = g_strdup ("no forward");
-  if (!facing)
-    {
-      guint32 target = vm_address_for (self, NULL, to->uuid);
-
-      if (target != 0)
-        job_probe_own (job, lan ? "peer" : "host", target, port);
-      else
-        job_set (job, FALSE, "no route", "", "", "the destination has no IPv4 address");
-    }
-}
-
-/* Starts the job of a cell; it may complete before this returns. */
-static void
-job_start (Job *job)
-{
-  WbMatrix *self = job->matrix;
-  Cell *cell = g_hash_table_lookup (self->cells, job->cell_id);
-  Endpoint *from = NULL;
-  Endpoint *to = NULL;
-
-  for (guint i = 0; cell != NULL && i < self->endpoints->len; i++)
-    {
-      Endpoint *endpoint = g_ptr_array_index (self->endpoints, i);
-
-      if (strcmp (endpoint->id, cell->from) == 0)
-        from = endpoint;
-      if (strcmp (endpoint->id, cell->to) == 0)
-        to = endpoint;
-    }
-
-  job->pending++;      /* the start itself, so that no test completes the job early */
-  if (from == NULL || to == NULL)
-    job_set (job, FALSE, "the endpoint is gone", "", "", "not sent");
-  else if (from->kind == ENDPOINT_VM && to->kind == ENDPOINT_VM)
-    job_vm_to_vm (job, from, to);
-  else if (from->kind == ENDPOINT_VM && to->kind == ENDPOINT_HOST)
-    job_vm_to_host (job, from);
-  else if (from->kind == ENDPOINT_VM && to->kind == ENDPOINT_LAN)
-    job_vm_to_address (job, from, WB_LAN_OUTSIDE_ADDRESS, WB_PROBE_DEFAULT_TCP_PORT);
-  else if (from->kind == ENDPOINT_VM && to->kind == ENDPOINT_OUTSIDE)
-    job_vm_to_address (job, from, self->outside, self->outside_port);
-  else if (to->kind == ENDPOINT_VM)
-    job_to_vm (job, from, to);
-  else
-    job_set (job, FALSE, "not a pair", "", "", "not sent");
-  job->started = TRUE;
-  job_test_done (job);
-}
-
 /* --- the batch --------------------------------------------------------------------- */
+
+static void matrix_pump     (WbMatrix *self);
+static void matrix_schedule (WbMatrix *self);
 
 static void
 matrix_batch_end (WbMatrix *self)
@@ -1364,9 +187,9 @@ matrix_batch_end (WbMatrix *self)
     matrix_schedule (self);
 }
 
-static void
-matrix_cell_done (WbMatrix *self,
-                  Job      *job)
+void
+_wb_matrix_cell_done (WbMatrix    *self,
+                      WbMatrixJob *job)
 {
   Cell *cell = g_hash_table_lookup (self->cells, job->cell_id);
 
@@ -1437,10 +260,13 @@ matrix_pump (WbMatrix *self)
   self->pumping = TRUE;
   while (self->in_flight < WB_MATRIX_MAX_IN_FLIGHT && !g_queue_is_empty (&self->queue))
     {
-      Job *job = g_queue_pop_head (&self->queue);
+      WbMatrixJob *job = g_queue_pop_head (&self->queue);
+      Cell *cell = g_hash_table_lookup (self->cells, job->cell_id);
 
       self->in_flight++;
-      job_start (job);
+      _wb_matrix_job_start (job,
+                            cell != NULL ? find_endpoint (self, cell->from) : NULL,
+                            cell != NULL ? find_endpoint (self, cell->to) : NULL);
     }
   self->pumping = FALSE;
 }
@@ -1449,59 +275,21 @@ static void
 matrix_enqueue (WbMatrix *self,
                 Cell     *cell)
 {
-  Job *job = g_new0 (Job, 1);
-
   cell->serial++;
   cell_reset (cell, "pending");
-  job->matrix = g_object_ref (self);
-  job->cell_id = g_strdup (cell->id);
-  job->serial = cell->serial;
-  job->rules = g_ptr_array_new_with_free_func (g_free);
-  job->through = g_ptr_array_new_with_free_func (g_free);
-  g_queue_push_tail (&self->queue, job);
+  g_queue_push_tail (&self->queue, _wb_matrix_job_new (self, cell->id, cell->serial));
 }
 
 static void
 drop_queue (WbMatrix *self)
 {
-  Job *job;
+  WbMatrixJob *job;
 
   while ((job = g_queue_pop_head (&self->queue)) != NULL)
-    job_free (job);
+    _wb_matrix_job_free (job);
 }
 
 /* --- endpoints and cells ---------------------------------------------------------- */
-
-static gboolean
-is_source (const Endpoint *endpoint)
-{
-  return endpoint->kind != ENDPOINT_OUTSIDE;
-}
-
-static gboolean
-is_pair (const Endpoint *from,
-         const Endpoint *to)
-{
-  if (!is_source (from) || from == to)
-    return FALSE;
-  if (from->kind != ENDPOINT_VM && to->kind != ENDPOINT_VM)
-    return FALSE;     /* host<->lan, and neither to the Outside */
-  return TRUE;
-}
-
-static Endpoint *
-find_endpoint (WbMatrix   *self,
-               const char *id)
-{
-  for (guint i = 0; i < self->endpoints->len; i++)
-    {
-      Endpoint *endpoint = g_ptr_array_index (self->endpoints, i);
-
-      if (strcmp (endpoint->id, id) == 0)
-        return endpoint;
-    }
-  return NULL;
-}
 
 /* The endpoints as the runtime has them now: VMs that stopped leave with
  * their cells (their ids go to @removed), VMs that started come in (their
@@ -1527,11 +315,12 @@ sync_endpoints (WbMatrix  *self,
 
       if (find_endpoint (self, id) == NULL && added != NULL)
         g_ptr_array_add (added, g_strdup (uuid));
-      g_ptr_array_add (endpoints, endpoint_new (ENDPOINT_VM, id, uuid, name));
+      g_ptr_array_add (endpoints, endpoint_new (WB_MATRIX_ENDPOINT_VM, id, uuid, name));
     }
-  g_ptr_array_add (endpoints, endpoint_new (ENDPOINT_HOST, "host", NULL, "Host"));
-  g_ptr_array_add (endpoints, endpoint_new (ENDPOINT_LAN, "lan", NULL, "Net/LAN"));
-  g_ptr_array_add (endpoints, endpoint_new (ENDPOINT_OUTSIDE, "outside", NULL, "Outside"));
+  g_ptr_array_add (endpoints, endpoint_new (WB_MATRIX_ENDPOINT_HOST, "host", NULL, "Host"));
+  g_ptr_array_add (endpoints, endpoint_new (WB_MATRIX_ENDPOINT_LAN, "lan", NULL, "Net/LAN"));
+  g_ptr_array_add (endpoints,
+                   endpoint_new (WB_MATRIX_ENDPOINT_OUTSIDE, "outside", NULL, "Outside"));
   g_ptr_array_unref (self->endpoints);
   self->endpoints = g_steal_pointer (&endpoints);
 
@@ -1552,13 +341,13 @@ sync_endpoints (WbMatrix  *self,
   for (guint i = 0; i < self->endpoints->len; i++)
     for (guint j = 0; j < self->endpoints->len; j++)
       {
-        Endpoint *from = g_ptr_array_index (self->endpoints, i);
-        Endpoint *to = g_ptr_array_index (self->endpoints, j);
+        WbMatrixEndpoint *from = g_ptr_array_index (self->endpoints, i);
+        WbMatrixEndpoint *to = g_ptr_array_index (self->endpoints, j);
         g_autofree char *id = NULL;
 
         if (!is_pair (from, to))
           continue;
-        id = g_strdup_printf ("%s>%s", from->id, to->id);
+        id = cell_id (from->id, to->id);
         if (!g_hash_table_contains (self->cells, id))
           {
             Cell *cell = cell_new (from->id, to->id);
@@ -1566,6 +355,31 @@ sync_endpoints (WbMatrix  *self,
             g_hash_table_insert (self->cells, cell->id, cell);
           }
       }
+}
+
+/* The cells in display order: rows and columns in the endpoints' order,
+ * as the Matrix dictionary lists them and a run probes them. */
+static GPtrArray *
+cells_in_order (WbMatrix *self)
+{
+  GPtrArray *cells = g_ptr_array_new ();
+
+  for (guint i = 0; i < self->endpoints->len; i++)
+    for (guint j = 0; j < self->endpoints->len; j++)
+      {
+        WbMatrixEndpoint *from = g_ptr_array_index (self->endpoints, i);
+        WbMatrixEndpoint *to = g_ptr_array_index (self->endpoints, j);
+        g_autofree char *id = NULL;
+        Cell *cell;
+
+        if (!is_pair (from, to))
+          continue;
+        id = cell_id (from->id, to->id);
+        cell = g_hash_table_lookup (self->cells, id);
+        if (cell != NULL)
+          g_ptr_array_add (cells, cell);
+      }
+  return cells;
 }
 
 /* A cell that needs no probe: the Outside unset. */
@@ -1589,27 +403,16 @@ static void
 matrix_start_batch (WbMatrix  *self,
                     GPtrArray *ids)
 {
-  g_autoptr(GPtrArray) cells = g_ptr_array_new ();
+  g_autoptr(GPtrArray) cells = NULL;
 
   self->generation++;
   self->batch_active = TRUE;
   self->done = 0;
   if (ids == NULL)
-    {
-      for (guint i = 0; i < self->endpoints->len; i++)
-        for (guint j = 0; j < self->endpoints->len; j++)
-          {
-            Endpoint *from = g_ptr_array_index (self->endpoints, i);
-            Endpoint *to = g_ptr_array_index (self->endpoints, j);
-            g_autofree char *id = g_strdup_printf ("%s>%s", from->id, to->id);
-            Cell *cell = is_pair (from, to) ? g_hash_table_lookup (self->cells, id) : NULL;
-
-            if (cell != NULL)
-              g_ptr_array_add (cells, cell);
-          }
-    }
+    cells = cells_in_order (self);
   else
     {
+      cells = g_ptr_array_new ();
       for (guint i = 0; i < ids->len; i++)
         {
           Cell *cell = g_hash_table_lookup (self->cells, g_ptr_array_index (ids, i));
@@ -1642,7 +445,7 @@ matrix_start_batch (WbMatrix  *self,
 static void
 matrix_abort (WbMatrix *self)
 {
-  Job *job;
+  WbMatrixJob *job;
 
   g_cancellable_cancel (self->cancellable);
   g_object_unref (self->cancellable);
@@ -1656,7 +459,7 @@ matrix_abort (WbMatrix *self)
           cell_reset (cell, "not probed");
           cell->reason = g_strdup ("the run was cancelled");
         }
-      job_free (job);
+      _wb_matrix_job_free (job);
     }
   self->batch_active = FALSE;
   g_ptr_array_set_size (self->batch_ids, 0);
@@ -1698,6 +501,7 @@ debounce_cb (gpointer user_data)
   g_autoptr(GPtrArray) added = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GHashTable) wanted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) in_order = NULL;
   GHashTableIter iter;
   gpointer value;
 
@@ -1741,16 +545,14 @@ debounce_cb (gpointer user_data)
   self->dirty_all = FALSE;
 
   /* In display order, then the cells that left. */
-  for (guint i = 0; i < self->endpoints->len; i++)
-    for (guint j = 0; j < self->endpoints->len; j++)
-      {
-        Endpoint *from = g_ptr_array_index (self->endpoints, i);
-        Endpoint *to = g_ptr_array_index (self->endpoints, j);
-        g_autofree char *id = g_strdup_printf ("%s>%s", from->id, to->id);
+  in_order = cells_in_order (self);
+  for (guint i = 0; i < in_order->len; i++)
+    {
+      Cell *cell = g_ptr_array_index (in_order, i);
 
-        if (g_hash_table_remove (wanted, id))
-          g_ptr_array_add (ids, g_steal_pointer (&id));
-      }
+      if (g_hash_table_remove (wanted, cell->id))
+        g_ptr_array_add (ids, g_strdup (cell->id));
+    }
   if (ids->len == 0 && removed->len == 0)
     return G_SOURCE_REMOVE;
   matrix_start_batch (self, ids);
@@ -1775,11 +577,7 @@ debounce_cb (gpointer user_data)
 static void
 matrix_schedule (WbMatrix *self)
 {
-  if (self->debounce != NULL)
-    {
-      g_source_destroy (self->debounce);
-      g_source_unref (self->debounce);
-    }
+  g_clear_pointer (&self->debounce, destroy_source);
   self->debounce = g_timeout_source_new (DEBOUNCE_MS);
   g_source_set_callback (self->debounce, debounce_cb, self, NULL);
   g_source_attach (self->debounce, g_main_context_get_thread_default ());
@@ -1821,10 +619,10 @@ on_settings_changed_cb (WbSettings *settings,
 
   for (guint i = 0; i < self->endpoints->len; i++)
     {
-      Endpoint *endpoint = g_ptr_array_index (self->endpoints, i);
+      WbMatrixEndpoint *endpoint = g_ptr_array_index (self->endpoints, i);
       const WbVm *vm;
 
-      if (endpoint->kind != ENDPOINT_VM)
+      if (endpoint->kind != WB_MATRIX_ENDPOINT_VM)
         continue;
       vm = _wb_runtime_get_vm (self->runtime, endpoint->uuid);
       if (kind == WB_OBJECT_VM)
@@ -1952,11 +750,7 @@ wb_matrix_run_async (WbMatrix            *self,
   g_ptr_array_set_size (self->batch_ids, 0);
   g_hash_table_remove_all (self->dirty);
   self->dirty_all = FALSE;
-  if (self->debounce != NULL)
-    {
-      g_source_destroy (self->debounce);
-      g_clear_pointer (&self->debounce, g_source_unref);
-    }
+  g_clear_pointer (&self->debounce, destroy_source);
   sync_endpoints (self, NULL, NULL);
   matrix_start_batch (self, NULL);
 }
@@ -1995,7 +789,7 @@ outside_text (WbMatrix *self)
 {
   if (self->outside == 0)
     return g_strdup ("");
-  return target_text (self->outside, self->outside_port);
+  return _wb_matrix_target_text (self->outside, self->outside_port);
 }
 
 GVariant *
@@ -2003,6 +797,7 @@ wb_matrix_get (WbMatrix *self)
 {
   g_auto(GVariantDict) dict = G_VARIANT_DICT_INIT (NULL);
   g_autofree char *outside = NULL;
+  g_autoptr(GPtrArray) in_order = NULL;
   GVariantBuilder endpoints;
   GVariantBuilder cells;
   gboolean complete = TRUE;
@@ -2014,12 +809,12 @@ wb_matrix_get (WbMatrix *self)
   g_variant_builder_init (&cells, G_VARIANT_TYPE ("aa{sv}"));
   for (guint i = 0; i < self->endpoints->len; i++)
     {
-      Endpoint *endpoint = g_ptr_array_index (self->endpoints, i);
+      WbMatrixEndpoint *endpoint = g_ptr_array_index (self->endpoints, i);
       static const char * const kinds[] = { "vm", "host", "lan", "outside" };
       GVariantBuilder addresses;
 
       g_variant_builder_init (&addresses, G_VARIANT_TYPE ("as"));
-      if (endpoint->kind == ENDPOINT_VM)
+      if (endpoint->kind == WB_MATRIX_ENDPOINT_VM)
         {
           WbGuest *guest = _wb_runtime_get_guest (self->runtime, endpoint->uuid);
 
@@ -2030,15 +825,15 @@ wb_matrix_get (WbMatrix *self)
 
               if (address == 0)
                 continue;
-              text = format_ipv4 (address);
+              text = wb_ipv4_to_string (address);
               g_variant_builder_add (&addresses, "s", text);
             }
         }
-      else if (endpoint->kind == ENDPOINT_LAN)
+      else if (endpoint->kind == WB_MATRIX_ENDPOINT_LAN)
         g_variant_builder_add (&addresses, "s", "198.51.100.1");
-      else if (endpoint->kind == ENDPOINT_OUTSIDE && self->outside != 0)
+      else if (endpoint->kind == WB_MATRIX_ENDPOINT_OUTSIDE && self->outside != 0)
         {
-          g_autofree char *text = format_ipv4 (self->outside);
+          g_autofree char *text = wb_ipv4_to_string (self->outside);
 
           g_variant_builder_add (&addresses, "s", text);
         }
@@ -2052,20 +847,15 @@ wb_matrix_get (WbMatrix *self)
         g_variant_builder_add (&endpoints, "@a{sv}", g_variant_dict_end (&entry));
       }
     }
-  for (guint i = 0; i < self->endpoints->len; i++)
-    for (guint j = 0; j < self->endpoints->len; j++)
-      {
-        Endpoint *from = g_ptr_array_index (self->endpoints, i);
-        Endpoint *to = g_ptr_array_index (self->endpoints, j);
-        g_autofree char *id = g_strdup_printf ("%s>%s", from->id, to->id);
-        Cell *cell = is_pair (from, to) ? g_hash_table_lookup (self->cells, id) : NULL;
+  in_order = cells_in_order (self);
+  for (guint i = 0; i < in_order->len; i++)
+    {
+      Cell *cell = g_ptr_array_index (in_order, i);
 
-        if (cell == NULL)
-          continue;
-        if (strcmp (cell->result, "pending") == 0)
-          complete = FALSE;
-        g_variant_builder_add (&cells, "@a{sv}", cell_to_variant (cell));
-      }
+      if (strcmp (cell->result, "pending") == 0)
+        complete = FALSE;
+      g_variant_builder_add (&cells, "@a{sv}", cell_to_variant (cell));
+    }
 
   g_variant_dict_insert (&dict, "generation", "u", self->generation);
   g_variant_dict_insert (&dict, "complete", "b", complete);
@@ -2088,7 +878,7 @@ wb_matrix_lookup_cell (WbMatrix   *self,
   g_return_val_if_fail (WB_IS_MATRIX (self), NULL);
   g_return_val_if_fail (from != NULL && to != NULL, NULL);
 
-  id = g_strdup_printf ("%s>%s", from, to);
+  id = cell_id (from, to);
   cell = g_hash_table_lookup (self->cells, id);
   return cell != NULL ? cell_to_variant (cell) : NULL;
 }
@@ -2102,11 +892,7 @@ wb_matrix_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   drop_queue (self);
-  if (self->debounce != NULL)
-    {
-      g_source_destroy (self->debounce);
-      g_clear_pointer (&self->debounce, g_source_unref);
-    }
+  g_clear_pointer (&self->debounce, destroy_source);
   if (self->runtime != NULL)
     {
       g_clear_signal_handler (&self->state_id, self->runtime);
@@ -2119,7 +905,7 @@ wb_matrix_dispose (GObject *object)
       g_socket_listener_close (G_SOCKET_LISTENER (self->listener));
       g_clear_object (&self->listener);
     }
-  g_clear_pointer (&self->own_lan, own_lan_unref);
+  g_clear_pointer (&self->own_lan, _wb_matrix_own_lan_unref);
   g_clear_object (&self->runtime);
 
   G_OBJECT_CLASS (wb_matrix_parent_class)->dispose (object);

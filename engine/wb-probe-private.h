@@ -6,6 +6,7 @@
  */
 #pragma once
 
+#include "wb-model.h"
 #include "wb-probe.h"
 
 G_BEGIN_DECLS
@@ -46,5 +47,14 @@ gboolean    _wb_probe_guest_default_route (WbGuest        *guest,
                                        guint              *iface,
                                        guint32            *gateway);
 gboolean    _wb_probe_guest_forwards  (WbGuest            *guest);
+
+/* How the probes' paths name an adapter (wb-probe-runtime.c): its
+ * attachment ("host-only interface") with @name set to the attachment's
+ * own name (NULL for NAT and none), and the whole label ("adapter 2,
+ * host-only interface 'vboxnet0'"), which the connectivity matrix's walk
+ * writes as the probe would. */
+const char *_wb_probe_adapter_attachment (const WbAdapter  *adapter,
+                                          const char      **name);
+char       *_wb_probe_adapter_label   (const WbAdapter    *adapter);
 
 G_END_DECLS

@@ -48,43 +48,43 @@ adapter_network_key (const WbAdapter *adapter)
     }
 }
 
-static char *
-adapter_label (const WbAdapter *adapter)
+const char *
+_wb_probe_adapter_attachment (const WbAdapter  *adapter,
+                              const char      **name)
 {
-  const char *what;
-  const char *name = NULL;
-
+  *name = NULL;
   switch (adapter->attachment)
     {
     case WB_ATTACHMENT_INTNET:
-      what = "internal network";
-      name = adapter->intnet;
-      break;
+      *name = adapter->intnet;
+      return "internal network";
     case WB_ATTACHMENT_HOSTONLY:
-      what = "host-only interface";
-      name = adapter->hostonly_adapter;
-      break;
+      *name = adapter->hostonly_adapter;
+      return "host-only interface";
     case WB_ATTACHMENT_BRIDGED:
-      what = "bridged interface";
-      name = adapter->bridge_adapter;
-      break;
+      *name = adapter->bridge_adapter;
+      return "bridged interface";
     case WB_ATTACHMENT_NATNETWORK:
-      what = "NAT network";
-      name = adapter->nat_network;
-      break;
+      *name = adapter->nat_network;
+      return "NAT network";
     case WB_ATTACHMENT_NAT:
-      what = "NAT";
-      break;
+      return "NAT";
     case WB_ATTACHMENT_GENERIC:
-      what = "generic driver";
-      name = adapter->generic_driver;
-      break;
+      *name = adapter->generic_driver;
+      return "generic driver";
     case WB_ATTACHMENT_NULL:
     case WB_N_ATTACHMENTS:
     default:
-      what = "not attached";
-      break;
+      return "not attached";
     }
+}
+
+char *
+_wb_probe_adapter_label (const WbAdapter *adapter)
+{
+  const char *name;
+  const char *what = _wb_probe_adapter_attachment (adapter, &name);
+
   if (name != NULL)
     return g_strdup_printf ("adapter %u, %s '%s'", adapter->slot, what, name);
   return g_strdup_printf ("adapter %u, %s", adapter->slot, what);
@@ -360,7 +360,7 @@ wb_probe_runtime_async (WbRuntime           *runtime,
   else if ((guest = lookup_vm (runtime, source, &vm, &error)) != NULL)
     {
       for (guint i = 0; i < WB_MAX_ADAPTERS && i < WB_GUEST_MAX_IFACES; i++)
-        labels[i] = adapter_label (&vm->adapters[i]);
+        labels[i] = _wb_probe_adapter_label (&vm->adapters[i]);
     }
   else
     {
