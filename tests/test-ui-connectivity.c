@@ -10,7 +10,7 @@
 
 #include <string.h>
 
-#include "wb-connectivity-page.h"
+#include "wb-connectivity-page-private.h"
 #include "wb-test-ui.h"
 #include "wb-test-util.h"
 #include "wb-window.h"

@@ -549,6 +549,12 @@ interface_selected (gpointer data)
   return gtk_single_selection_get_selected_item (selection) != NULL;
 }
 
+static gboolean
+switch_is_on (gpointer data)
+{
+  return gtk_switch_get_active (GTK_SWITCH (data));
+}
+
 static void
 test_host_network_manager (Fixture       *fixture,
                            gconstpointer  data)
@@ -586,8 +592,8 @@ test_host_network_manager (Fixture       *fixture,
   /* Properties > DHCP Server: a malformed bound is marked and blocks Apply. */
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (wb_test_child (hnm, type, "properties_button")), TRUE);
   gtk_stack_set_visible_child_name (GTK_STACK (wb_test_child (hnm, type, "properties_stack")), "dhcp");
-  wb_test_iterate ();
-  g_assert_true (gtk_switch_get_active (GTK_SWITCH (wb_test_child (hnm, type, "dhcp_switch"))));
+  /* The interface's DHCP server is exported after the interface itself. */
+  wait_until (switch_is_on, wb_test_child (hnm, type, "dhcp_switch"), "the new interface's DHCP server");
   apply = wb_test_child (hnm, type, "apply_button");
   lower = wb_test_child (hnm, type, "lower_row");
   upper = wb_test_child (hnm, type, "upper_row");

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 
 #include "wb-client.h"
-#include "wb-connectivity-page.h"
+#include "wb-connectivity-page-private.h"
 #include "wb-engine.h"
 #include "wb-host-network-manager.h"
 #include "wb-nat-network-dialog.h"

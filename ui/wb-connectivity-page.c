@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wb-connectivity-page-private.h"
+#include "wb-matrix-view.h"
 #include "wb-ui-util.h"
 
 /* RunMatrix and RunModesMatrix take as long as their probes take. */
@@ -18,19 +20,6 @@ typedef struct
   char *address;   /* the first one, or NULL */
 } Endpoint;
 
-typedef enum
-{
-  RESULT_PLUS,
-  RESULT_FORWARD,
-  RESULT_MINUS,
-  RESULT_NOT_PROBED,
-  RESULT_PENDING,
-  RESULT_OTHER,
-  N_RESULTS
-} Result;
-
-#define NO_CELL 0xff
-
 /* The engine's Matrix dictionary, parsed on a worker thread (2,700 cells
  * for 50 VMs take tens of milliseconds) and then handed to the page. */
 typedef struct
@@ -41,7 +30,7 @@ typedef struct
   GHashTable *rows;          /* id -> row + 1 */
   GHashTable *columns;       /* id -> column + 1 */
   GHashTable *cells;         /* "FROM>TO" -> GVariant a{sv} */
-  guint8     *results;       /* rows x columns: Result, or NO_CELL */
+  guint8     *results;       /* rows x columns: WbMatrixViewResult, or WB_MATRIX_VIEW_NO_CELL */
   char       *layout;        /* the endpoints, to tell when headers change */
   char       *outside;       /* NULL when the dictionary has none */
   guint       generation;
@@ -49,10 +38,6 @@ typedef struct
   guint       total;
   gboolean    complete;
 } Matrix;
-
-#define WB_TYPE_MATRIX_VIEW (wb_matrix_view_get_type ())
-
-G_DECLARE_FINAL_TYPE (WbMatrixView, wb_matrix_view, WB, MATRIX_VIEW, GtkWidget)
 
 struct _WbConnectivityPage
 {
@@ -155,22 +140,6 @@ static void update_state (WbConnectivityPage *self);
 
 /* --- results ------------------------------------------------------------------ */
 
-const char *
-wb_connectivity_result_label (const char *result)
-{
-  if (g_strcmp0 (result, "+") == 0)
-    return "+";
-  if (g_strcmp0 (result, "port-forward") == 0)
-    return _("Port forward");
-  if (g_strcmp0 (result, "-") == 0)
-    return "–";
-  if (g_strcmp0 (result, "not probed") == 0)
-    return _("Not probed");
-  if (g_strcmp0 (result, "pending") == 0)
-    return "…";
-  return result != NULL ? result : "";
-}
-
 /* In a sentence: "VM2 to Host: reachable". */
 static const char *
 result_description (const char *result)
@@ -225,33 +194,6 @@ reason_description (const char *reason)
   return reason;
 }
 
-static const char *
-result_icon (const char *result)
-{
-  if (g_strcmp0 (result, "+") == 0)
-    return "object-select-symbolic";
-  if (g_strcmp0 (result, "port-forward") == 0)
-    return "mail-forward-symbolic";
-  if (g_strcmp0 (result, "-") == 0)
-    return "action-unavailable-symbolic";
-  if (g_strcmp0 (result, "pending") == 0)
-    return "content-loading-symbolic";
-  /* "Not probed" says it all. */
-  return NULL;
-}
-
-static const char *
-result_class (const char *result)
-{
-  if (g_strcmp0 (result, "+") == 0)
-    return "success";
-  if (g_strcmp0 (result, "port-forward") == 0)
-    return "warning";
-  if (g_strcmp0 (result, "-") == 0)
-    return "error";
-  return "dim-label";
-}
-
 /* --- cells ---------------------------------------------------------------------- */
 
 static void
@@ -266,74 +208,21 @@ clear_grid (GtkGrid *grid)
 static void on_cell_clicked_cb (WbConnectivityPage *self,
                                 GtkWidget          *cell);
 
-/* A button (@interactive) or a plain box that shows a result. */
+/* A button (@interactive) or a plain box that shows a result in the
+ * tables of modes; @key names it in the details. */
 static GtkWidget *
 cell_new (WbConnectivityPage *self,
           const char         *key,
           gboolean            interactive)
 {
-  GtkWidget *cell = interactive ? gtk_button_new () : gtk_center_box_new ();
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
-  GtkWidget *icon = gtk_image_new ();
-  GtkWidget *label = gtk_label_new (NULL);
-  GtkWidget *marker = gtk_image_new_from_icon_name ("dialog-warning-symbolic");
+  GtkWidget *cell = wb_matrix_view_cell_new (interactive);
 
-  gtk_widget_set_name (cell, "matrix-cell");
-  gtk_widget_add_css_class (cell, "matrix-cell");
-  gtk_widget_set_halign (box, GTK_ALIGN_CENTER);
-  gtk_widget_set_valign (box, GTK_ALIGN_CENTER);
-  gtk_widget_set_name (label, "cell-label");
-  gtk_widget_set_visible (marker, FALSE);
-  gtk_box_append (GTK_BOX (box), icon);
-  gtk_box_append (GTK_BOX (box), label);
-  gtk_box_append (GTK_BOX (box), marker);
   if (interactive)
-    {
-      gtk_button_set_child (GTK_BUTTON (cell), box);
-      g_signal_connect_object (cell, "clicked", G_CALLBACK (on_cell_clicked_cb), self,
-                               G_CONNECT_SWAPPED);
-    }
-  else
-    gtk_center_box_set_center_widget (GTK_CENTER_BOX (cell), box);
-
+    g_signal_connect_object (cell, "clicked", G_CALLBACK (on_cell_clicked_cb), self,
+                             G_CONNECT_SWAPPED);
   g_object_set_data_full (G_OBJECT (cell), "wb-key", g_strdup (key), g_free);
-  g_object_set_data (G_OBJECT (cell), "wb-icon", icon);
-  g_object_set_data (G_OBJECT (cell), "wb-label", label);
-  g_object_set_data (G_OBJECT (cell), "wb-marker", marker);
   return cell;
 }
-
-static void
-cell_set_result (GtkWidget  *cell,
-                 const char *result,
-                 const char *accessible,
-                 const char *tooltip,
-                 gboolean    differs)
-{
-  static const char *const classes[] = { "success", "warning", "error", "dim-label" };
-
-  for (guint i = 0; i < G_N_ELEMENTS (classes); i++)
-    gtk_widget_remove_css_class (cell, classes[i]);
-  gtk_widget_add_css_class (cell, result_class (result));
-  if (differs)
-    gtk_widget_add_css_class (cell, "differs");
-  else
-    gtk_widget_remove_css_class (cell, "differs");
-
-  gtk_image_set_from_icon_name (g_object_get_data (G_OBJECT (cell), "wb-icon"), result_icon (result));
-  gtk_widget_set_visible (g_object_get_data (G_OBJECT (cell), "wb-icon"), result_icon (result) != NULL);
-  gtk_label_set_label (g_object_get_data (G_OBJECT (cell), "wb-label"),
-                       wb_connectivity_result_label (result));
-  gtk_widget_set_visible (g_object_get_data (G_OBJECT (cell), "wb-marker"), differs);
-  gtk_widget_set_tooltip_text (cell, tooltip);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (cell),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, accessible,
-                                  -1);
-}
-
-static void view_set_selected (WbMatrixView *self,
-                               int           row,
-                               int           column);
 
 static void
 mark_selected (WbConnectivityPage *self)
@@ -364,676 +253,7 @@ mark_selected (WbConnectivityPage *self)
           column = (int) GPOINTER_TO_UINT (g_hash_table_lookup (self->matrix->columns, to)) - 1;
         }
     }
-  view_set_selected (self->matrix_view, row, column);
-}
-
-/* A header of the grids: a name, and below it an address if any. */
-static GtkWidget *
-header_new (const char *name,
-            const char *address,
-            gboolean    row)
-{
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  GtkWidget *label = gtk_label_new (name);
-
-  gtk_widget_set_name (box, row ? "row-header" : "column-header");
-  gtk_widget_add_css_class (box, "matrix-header");
-  gtk_widget_set_valign (box, row ? GTK_ALIGN_CENTER : GTK_ALIGN_END);
-  gtk_widget_set_name (label, "header-label");
-  gtk_label_set_xalign (GTK_LABEL (label), row ? 0.0 : 0.5);
-  /* Long VM names are cut, never short ones: a narrow window scrolls. */
-  if (g_utf8_strlen (name, -1) > 14)
-    {
-      gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-      gtk_label_set_width_chars (GTK_LABEL (label), 14);
-      gtk_label_set_max_width_chars (GTK_LABEL (label), 14);
-    }
-  gtk_widget_add_css_class (label, "heading");
-  gtk_box_append (GTK_BOX (box), label);
-  if (address != NULL && *address != '\0')
-    {
-      GtkWidget *sub = gtk_label_new (address);
-
-      gtk_label_set_xalign (GTK_LABEL (sub), row ? 0.0 : 0.5);
-      gtk_widget_add_css_class (sub, "caption");
-      gtk_widget_add_css_class (sub, "dim-label");
-      gtk_box_append (GTK_BOX (box), sub);
-    }
-  if (address != NULL && *address != '\0')
-    {
-      g_autofree char *tooltip = g_strdup_printf ("%s (%s)", name, address);
-
-      gtk_widget_set_tooltip_text (box, tooltip);
-    }
-  else
-    gtk_widget_set_tooltip_text (box, name);
-  return box;
-}
-
-/* --- the lab's grid ------------------------------------------------------------- */
-
-/* One widget draws the whole grid: thousands of cell widgets cost seconds
- * to build, style and lay out, and every later frame lays them all out
- * again. Headers stay real widgets; a cell is drawn from a prototype of
- * its result (styled by the CSS like the Modes tab's cells), and only the
- * focused cell is spoken, through the grid's own accessible label (GTK 4.8
- * cannot give a drawn cell an accessible object of its own). */
-
-#define SPACING 4
-
-static char *describe_lab_cell (WbConnectivityPage *self,
-                                guint               row,
-                                guint               column,
-                                gboolean            with_reason);
-static void  activate_lab_cell (WbConnectivityPage *self,
-                                guint               row,
-                                guint               column);
-
-static const char *const result_ids[N_RESULTS] = {
-  "+", "port-forward", "-", "not probed", "pending", "?",
-};
-
-struct _WbMatrixView
-{
-  GtkWidget           parent_instance;
-
-  WbConnectivityPage *page;         /* borrowed: the page holds the view */
-  Matrix             *matrix;       /* borrowed from the page */
-  GtkWidget          *corner;
-  GPtrArray          *row_headers;
-  GPtrArray          *column_headers;
-  /* Drawn, never shown as such: a cell of each result, plain and hovered,
-   * and the rings of the selected and the focused cell. */
-  GtkWidget          *protos[N_RESULTS][2];
-  GtkWidget          *selection_ring;
-  GtkWidget          *focus_ring;
-
-  int                 header_width;
-  int                 header_height;
-  int                 cell_width;
-  int                 cell_height;
-  int                 focus_row;
-  int                 focus_column;
-  int                 hover_row;
-  int                 hover_column;
-  int                 selected_row;
-  int                 selected_column;
-};
-
-G_DEFINE_FINAL_TYPE (WbMatrixView, wb_matrix_view, GTK_TYPE_WIDGET)
-
-static guint
-view_n_rows (WbMatrixView *self)
-{
-  return self->matrix != NULL ? self->matrix->sources->len : 0;
-}
-
-static guint
-view_n_columns (WbMatrixView *self)
-{
-  return self->matrix != NULL ? self->matrix->destinations->len : 0;
-}
-
-static guint8
-view_result (WbMatrixView *self,
-             int           row,
-             int           column)
-{
-  if (row < 0 || column < 0 || (guint) row >= view_n_rows (self) || (guint) column >= view_n_columns (self))
-    return NO_CELL;
-  return self->matrix->results[row * view_n_columns (self) + column];
-}
-
-static void
-view_child_size (GtkWidget *child,
-                 int       *width,
-                 int       *height)
-{
-  int w, h;
-
-  gtk_widget_measure (child, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &w, NULL, NULL);
-  gtk_widget_measure (child, GTK_ORIENTATION_VERTICAL, w, NULL, &h, NULL, NULL);
-  *width = MAX (*width, w);
-  *height = MAX (*height, h);
-}
-
-/* Every column as wide and every row as high as the largest: a cell's
- * size does not hang on its result. */
-static void
-view_compute_sizes (WbMatrixView *self)
-{
-  int corner_width = 0, corner_height = 0;
-
-  self->header_width = self->header_height = 0;
-  self->cell_width = self->cell_height = 0;
-  view_child_size (self->corner, &corner_width, &corner_height);
-  for (guint r = 0; r < N_RESULTS; r++)
-    view_child_size (self->protos[r][0], &self->cell_width, &self->cell_height);
-  for (guint i = 0; i < self->row_headers->len; i++)
-    view_child_size (self->row_headers->pdata[i], &self->header_width, &self->cell_height);
-  for (guint j = 0; j < self->column_headers->len; j++)
-    view_child_size (self->column_headers->pdata[j], &self->cell_width, &self->header_height);
-  self->header_width = MAX (self->header_width, corner_width);
-  self->header_height = MAX (self->header_height, corner_height);
-}
-
-static void
-view_cell_rect (WbMatrixView   *self,
-                int             row,
-                int             column,
-                graphene_rect_t *rect)
-{
-  graphene_rect_init (rect,
-                      self->header_width + SPACING + column * (self->cell_width + SPACING),
-                      self->header_height + SPACING + row * (self->cell_height + SPACING),
-                      self->cell_width, self->cell_height);
-}
-
-static gboolean
-view_cell_at (WbMatrixView *self,
-              double        x,
-              double        y,
-              int          *row,
-              int          *column)
-{
-  double cx = x - self->header_width - SPACING;
-  double cy = y - self->header_height - SPACING;
-  int j, i;
-
-  if (cx < 0 || cy < 0 || self->cell_width <= 0 || self->cell_height <= 0)
-    return FALSE;
-  j = (int) (cx / (self->cell_width + SPACING));
-  i = (int) (cy / (self->cell_height + SPACING));
-  /* Not in the spacing after a cell. */
-  if (cx - j * (self->cell_width + SPACING) > self->cell_width ||
-      cy - i * (self->cell_height + SPACING) > self->cell_height ||
-      view_result (self, i, j) == NO_CELL)
-    return FALSE;
-  *row = i;
-  *column = j;
-  return TRUE;
-}
-
-static void
-wb_matrix_view_measure (GtkWidget      *widget,
-                        GtkOrientation  orientation,
-                        int             for_size,
-                        int            *minimum,
-                        int            *natural,
-                        int            *minimum_baseline,
-                        int            *natural_baseline)
-{
-  WbMatrixView *self = WB_MATRIX_VIEW (widget);
-
-  view_compute_sizes (self);
-  if (orientation == GTK_ORIENTATION_HORIZONTAL)
-    *minimum = self->header_width + view_n_columns (self) * (self->cell_width + SPACING);
-  else
-    *minimum = self->header_height + view_n_rows (self) * (self->cell_height + SPACING);
-  *natural = *minimum;
-}
-
-static void
-wb_matrix_view_size_allocate (GtkWidget *widget,
-                              int        width,
-                              int        height,
-                              int        baseline)
-{
-  WbMatrixView *self = WB_MATRIX_VIEW (widget);
-  graphene_rect_t rect;
-
-  view_compute_sizes (self);
-  gtk_widget_size_allocate (self->corner,
-                            &(GtkAllocation) { 0, 0, self->header_width, self->header_height }, -1);
-  for (guint j = 0; j < self->column_headers->len; j++)
-    {
-      view_cell_rect (self, 0, j, &rect);
-      gtk_widget_size_allocate (self->column_headers->pdata[j],
-                                &(GtkAllocation) { rect.origin.x, 0, self->cell_width, self->header_height }, -1);
-    }
-  for (guint i = 0; i < self->row_headers->len; i++)
-    {
-      view_cell_rect (self, i, 0, &rect);
-      gtk_widget_size_allocate (self->row_headers->pdata[i],
-                                &(GtkAllocation) { 0, rect.origin.y, self->header_width, self->cell_height }, -1);
-    }
-  /* Drawn where the cells are, by translation. */
-  for (guint r = 0; r < N_RESULTS; r++)
-    for (guint h = 0; h < 2; h++)
-      gtk_widget_size_allocate (self->protos[r][h],
-                                &(GtkAllocation) { 0, 0, self->cell_width, self->cell_height }, -1);
-  gtk_widget_size_allocate (self->selection_ring,
-                            &(GtkAllocation) { 0, 0, self->cell_width, self->cell_height }, -1);
-  gtk_widget_size_allocate (self->focus_ring,
-                            &(GtkAllocation) { 0, 0, self->cell_width, self->cell_height }, -1);
-}
-
-static void
-view_snapshot_at (WbMatrixView *self,
-                  GtkSnapshot  *snapshot,
-                  GtkWidget    *proto,
-                  int           row,
-                  int           column)
-{
-  graphene_rect_t rect;
-
-  view_cell_rect (self, row, column, &rect);
-  gtk_snapshot_save (snapshot);
-  gtk_snapshot_translate (snapshot, &rect.origin);
-  gtk_widget_snapshot_child (GTK_WIDGET (self), proto, snapshot);
-  gtk_snapshot_restore (snapshot);
-}
-
-static void
-wb_matrix_view_snapshot (GtkWidget   *widget,
-                         GtkSnapshot *snapshot)
-{
-  WbMatrixView *self = WB_MATRIX_VIEW (widget);
-  guint n_rows = view_n_rows (self), n_columns = view_n_columns (self);
-
-  gtk_widget_snapshot_child (widget, self->corner, snapshot);
-  for (guint j = 0; j < self->column_headers->len; j++)
-    gtk_widget_snapshot_child (widget, self->column_headers->pdata[j], snapshot);
-  for (guint i = 0; i < self->row_headers->len; i++)
-    gtk_widget_snapshot_child (widget, self->row_headers->pdata[i], snapshot);
-
-  for (guint i = 0; i < n_rows; i++)
-    for (guint j = 0; j < n_columns; j++)
-      {
-        guint8 result = self->matrix->results[i * n_columns + j];
-        gboolean hover = (int) i == self->hover_row && (int) j == self->hover_column;
-
-        if (result != NO_CELL)
-          view_snapshot_at (self, snapshot, self->protos[result][hover], i, j);
-      }
-  if (view_result (self, self->selected_row, self->selected_column) != NO_CELL)
-    view_snapshot_at (self, snapshot, self->selection_ring, self->selected_row, self->selected_column);
-  if (gtk_widget_has_visible_focus (widget) &&
-      view_result (self, self->focus_row, self->focus_column) != NO_CELL)
-    view_snapshot_at (self, snapshot, self->focus_ring, self->focus_row, self->focus_column);
-}
-
-static void
-view_update_accessible (WbMatrixView *self)
-{
-  g_autofree char *text = NULL;
-
-  if (self->page != NULL && gtk_widget_is_focus (GTK_WIDGET (self)) &&
-      view_result (self, self->focus_row, self->focus_column) != NO_CELL)
-    text = describe_lab_cell (self->page, self->focus_row, self->focus_column, TRUE);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  text != NULL ? text : _("Connectivity matrix"),
-                                  -1);
-}
-
-/* Brings the focused cell into the scrolled window's view. */
-static void
-view_scroll_to_focus (WbMatrixView *self)
-{
-  GtkWidget *scrolled = gtk_widget_get_ancestor (GTK_WIDGET (self), GTK_TYPE_SCROLLED_WINDOW);
-  GtkWidget *viewport;
-  graphene_rect_t rect;
-  double x, y;
-
-  if (scrolled == NULL || view_result (self, self->focus_row, self->focus_column) == NO_CELL)
-    return;
-  viewport = gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (scrolled));
-  view_cell_rect (self, self->focus_row, self->focus_column, &rect);
-  if (viewport == NULL ||
-      !gtk_widget_translate_coordinates (GTK_WIDGET (self), viewport, rect.origin.x, rect.origin.y, &x, &y))
-    return;
-  {
-    GtkAdjustment *h = gtk_scrolled_window_get_hadjustment (GTK_SCROLLED_WINDOW (scrolled));
-    GtkAdjustment *v = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
-
-    x += gtk_adjustment_get_value (h);
-    y += gtk_adjustment_get_value (v);
-    gtk_adjustment_clamp_page (h, x - SPACING, x + rect.size.width + SPACING);
-    gtk_adjustment_clamp_page (v, y - SPACING, y + rect.size.height + SPACING);
-  }
-}
-
-static void
-view_set_focus (WbMatrixView *self,
-                int           row,
-                int           column)
-{
-  self->focus_row = row;
-  self->focus_column = column;
-  view_update_accessible (self);
-  view_scroll_to_focus (self);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
-}
-
-/* The selected cell, else the first. */
-static void
-view_focus_some_cell (WbMatrixView *self)
-{
-  if (view_result (self, self->focus_row, self->focus_column) != NO_CELL)
-    return;
-  if (view_result (self, self->selected_row, self->selected_column) != NO_CELL)
-    {
-      view_set_focus (self, self->selected_row, self->selected_column);
-      return;
-    }
-  for (guint i = 0; i < view_n_rows (self); i++)
-    for (guint j = 0; j < view_n_columns (self); j++)
-      if (view_result (self, i, j) != NO_CELL)
-        {
-          view_set_focus (self, i, j);
-          return;
-        }
-}
-
-static gboolean
-on_view_key_pressed_cb (GtkEventControllerKey *controller,
-                        guint                  keyval,
-                        guint                  keycode,
-                        GdkModifierType        state,
-                        WbMatrixView          *self)
-{
-  int dx = 0, dy = 0;
-
-  if ((state & (GDK_CONTROL_MASK | GDK_ALT_MASK | GDK_SHIFT_MASK)) != 0)
-    return FALSE;
-  switch (keyval)
-    {
-    case GDK_KEY_Left:
-    case GDK_KEY_KP_Left:
-      dx = gtk_widget_get_direction (GTK_WIDGET (self)) == GTK_TEXT_DIR_RTL ? 1 : -1;
-      break;
-    case GDK_KEY_Right:
-    case GDK_KEY_KP_Right:
-      dx = gtk_widget_get_direction (GTK_WIDGET (self)) == GTK_TEXT_DIR_RTL ? -1 : 1;
-      break;
-    case GDK_KEY_Up:
-    case GDK_KEY_KP_Up:
-      dy = -1;
-      break;
-    case GDK_KEY_Down:
-    case GDK_KEY_KP_Down:
-      dy = 1;
-      break;
-    case GDK_KEY_Return:
-    case GDK_KEY_KP_Enter:
-    case GDK_KEY_ISO_Enter:
-    case GDK_KEY_space:
-    case GDK_KEY_KP_Space:
-      view_focus_some_cell (self);
-      if (self->page != NULL && view_result (self, self->focus_row, self->focus_column) != NO_CELL)
-        activate_lab_cell (self->page, self->focus_row, self->focus_column);
-      return TRUE;
-    default:
-      return FALSE;
-    }
-
-  if (view_result (self, self->focus_row, self->focus_column) == NO_CELL)
-    {
-      view_focus_some_cell (self);
-      return TRUE;
-    }
-  /* Right moves to the next cell of the row, skipping the pairs that
-   * have none; at the edge focus stays where it is. */
-  for (int row = self->focus_row + dy, column = self->focus_column + dx;
-       row >= 0 && column >= 0 && (guint) row < view_n_rows (self) && (guint) column < view_n_columns (self);
-       row += dy, column += dx)
-    if (view_result (self, row, column) != NO_CELL)
-      {
-        view_set_focus (self, row, column);
-        return TRUE;
-      }
-  gtk_widget_error_bell (GTK_WIDGET (self));
-  return TRUE;
-}
-
-static void
-on_view_pressed_cb (GtkGestureClick *gesture,
-                    int              n_press,
-                    double           x,
-                    double           y,
-                    WbMatrixView    *self)
-{
-  int row, column;
-
-  if (!view_cell_at (self, x, y, &row, &column))
-    return;
-  gtk_widget_grab_focus (GTK_WIDGET (self));
-  view_set_focus (self, row, column);
-  if (self->page != NULL)
-    activate_lab_cell (self->page, row, column);
-}
-
-static void
-view_set_hover (WbMatrixView *self,
-                int           row,
-                int           column)
-{
-  if (row == self->hover_row && column == self->hover_column)
-    return;
-  self->hover_row = row;
-  self->hover_column = column;
-  gtk_widget_queue_draw (GTK_WIDGET (self));
-}
-
-static void
-on_view_motion_cb (GtkEventControllerMotion *motion,
-                   double                    x,
-                   double                    y,
-                   WbMatrixView             *self)
-{
-  int row = -1, column = -1;
-
-  view_cell_at (self, x, y, &row, &column);
-  view_set_hover (self, row, column);
-}
-
-static void
-on_view_leave_cb (GtkEventControllerMotion *motion,
-                  WbMatrixView             *self)
-{
-  view_set_hover (self, -1, -1);
-}
-
-static void
-on_view_focus_changed_cb (WbMatrixView *self)
-{
-  view_update_accessible (self);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
-}
-
-/* However focus comes (Tab, a click, the program), a cell has it. */
-static gboolean
-wb_matrix_view_grab_focus (GtkWidget *widget)
-{
-  WbMatrixView *self = WB_MATRIX_VIEW (widget);
-
-  if (!GTK_WIDGET_CLASS (wb_matrix_view_parent_class)->grab_focus (widget))
-    return FALSE;
-  view_focus_some_cell (self);
-  view_update_accessible (self);
-  return TRUE;
-}
-
-static gboolean
-wb_matrix_view_query_tooltip (GtkWidget  *widget,
-                              int         x,
-                              int         y,
-                              gboolean    keyboard,
-                              GtkTooltip *tooltip)
-{
-  WbMatrixView *self = WB_MATRIX_VIEW (widget);
-  g_autofree char *text = NULL;
-  graphene_rect_t rect;
-  int row = self->focus_row, column = self->focus_column;
-
-  if (self->page == NULL)
-    return FALSE;
-  if (keyboard ? view_result (self, row, column) == NO_CELL : !view_cell_at (self, x, y, &row, &column))
-    return FALSE;
-  text = describe_lab_cell (self->page, row, column, TRUE);
-  view_cell_rect (self, row, column, &rect);
-  gtk_tooltip_set_text (tooltip, text);
-  gtk_tooltip_set_tip_area (tooltip, &(GdkRectangle) { rect.origin.x, rect.origin.y,
-                                                        rect.size.width, rect.size.height });
-  return TRUE;
-}
-
-static void
-view_clear_headers (WbMatrixView *self)
-{
-  for (guint i = 0; i < self->row_headers->len; i++)
-    gtk_widget_unparent (self->row_headers->pdata[i]);
-  for (guint j = 0; j < self->column_headers->len; j++)
-    gtk_widget_unparent (self->column_headers->pdata[j]);
-  g_ptr_array_set_size (self->row_headers, 0);
-  g_ptr_array_set_size (self->column_headers, 0);
-}
-
-/* @matrix is the page's; @layout_changed: other endpoints than before. */
-static void
-view_set_matrix (WbMatrixView *self,
-                 Matrix       *matrix,
-                 gboolean      layout_changed)
-{
-  self->matrix = matrix;
-  if (layout_changed)
-    {
-      view_clear_headers (self);
-      for (guint j = 0; matrix != NULL && j < matrix->destinations->len; j++)
-        {
-          Endpoint *to = matrix->destinations->pdata[j];
-          GtkWidget *header = header_new (to->name, to->address, FALSE);
-
-          gtk_widget_insert_before (header, GTK_WIDGET (self), self->protos[0][0]);
-          g_ptr_array_add (self->column_headers, header);
-        }
-      for (guint i = 0; matrix != NULL && i < matrix->sources->len; i++)
-        {
-          Endpoint *from = matrix->sources->pdata[i];
-          GtkWidget *header = header_new (from->name, from->address, TRUE);
-
-          gtk_widget_insert_before (header, GTK_WIDGET (self), self->protos[0][0]);
-          g_ptr_array_add (self->row_headers, header);
-        }
-      self->focus_row = self->focus_column = -1;
-      self->hover_row = self->hover_column = -1;
-      gtk_widget_queue_resize (GTK_WIDGET (self));
-    }
-  view_update_accessible (self);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
-}
-
-static void
-view_set_selected (WbMatrixView *self,
-                   int           row,
-                   int           column)
-{
-  if (row == self->selected_row && column == self->selected_column)
-    return;
-  self->selected_row = row;
-  self->selected_column = column;
-  gtk_widget_queue_draw (GTK_WIDGET (self));
-}
-
-static void
-wb_matrix_view_dispose (GObject *object)
-{
-  WbMatrixView *self = WB_MATRIX_VIEW (object);
-  GtkWidget *child;
-
-  self->matrix = NULL;
-  self->page = NULL;
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
-    gtk_widget_unparent (child);
-  g_clear_pointer (&self->row_headers, g_ptr_array_unref);
-  g_clear_pointer (&self->column_headers, g_ptr_array_unref);
-
-  G_OBJECT_CLASS (wb_matrix_view_parent_class)->dispose (object);
-}
-
-static void
-wb_matrix_view_class_init (WbMatrixViewClass *klass)
-{
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
-  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
-
-  object_class->dispose = wb_matrix_view_dispose;
-  widget_class->measure = wb_matrix_view_measure;
-  widget_class->size_allocate = wb_matrix_view_size_allocate;
-  widget_class->snapshot = wb_matrix_view_snapshot;
-  widget_class->query_tooltip = wb_matrix_view_query_tooltip;
-  widget_class->grab_focus = wb_matrix_view_grab_focus;
-  gtk_widget_class_set_css_name (widget_class, "matrixview");
-  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GRID);
-}
-
-/* Hidden from the pointer and from assistive technologies: drawn only. */
-static GtkWidget *
-view_proto_new (WbMatrixView *self,
-                GtkWidget    *proto)
-{
-  gtk_widget_set_can_target (proto, FALSE);
-  gtk_accessible_update_state (GTK_ACCESSIBLE (proto), GTK_ACCESSIBLE_STATE_HIDDEN, TRUE, -1);
-  gtk_widget_set_parent (proto, GTK_WIDGET (self));
-  return proto;
-}
-
-static void
-wb_matrix_view_init (WbMatrixView *self)
-{
-  GtkEventController *controller;
-
-  self->row_headers = g_ptr_array_new ();
-  self->column_headers = g_ptr_array_new ();
-  self->focus_row = self->focus_column = -1;
-  self->hover_row = self->hover_column = -1;
-  self->selected_row = self->selected_column = -1;
-  gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
-  gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
-
-  self->corner = gtk_label_new (_("From ↓ To →"));
-  gtk_widget_add_css_class (self->corner, "caption");
-  gtk_widget_add_css_class (self->corner, "dim-label");
-  gtk_widget_set_valign (self->corner, GTK_ALIGN_END);
-  gtk_label_set_xalign (GTK_LABEL (self->corner), 0.0);
-  gtk_widget_set_parent (self->corner, GTK_WIDGET (self));
-
-  for (guint r = 0; r < N_RESULTS; r++)
-    for (guint h = 0; h < 2; h++)
-      {
-        GtkWidget *proto = view_proto_new (self, cell_new (NULL, NULL, FALSE));
-        const char *label = wb_connectivity_result_label (result_ids[r]);
-
-        cell_set_result (proto, result_ids[r], label, NULL, FALSE);
-        if (h == 1)
-          gtk_widget_set_state_flags (proto, GTK_STATE_FLAG_PRELIGHT, FALSE);
-        self->protos[r][h] = proto;
-      }
-  self->selection_ring = view_proto_new (self, gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0));
-  gtk_widget_add_css_class (self->selection_ring, "matrix-cell-ring");
-  gtk_widget_add_css_class (self->selection_ring, "selected");
-  self->focus_ring = view_proto_new (self, gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0));
-  gtk_widget_add_css_class (self->focus_ring, "matrix-cell-ring");
-  gtk_widget_add_css_class (self->focus_ring, "focus");
-
-  controller = gtk_event_controller_key_new ();
-  g_signal_connect (controller, "key-pressed", G_CALLBACK (on_view_key_pressed_cb), self);
-  gtk_widget_add_controller (GTK_WIDGET (self), controller);
-
-  controller = GTK_EVENT_CONTROLLER (gtk_gesture_click_new ());
-  g_signal_connect (controller, "pressed", G_CALLBACK (on_view_pressed_cb), self);
-  gtk_widget_add_controller (GTK_WIDGET (self), controller);
-
-  controller = gtk_event_controller_motion_new ();
-  g_signal_connect (controller, "motion", G_CALLBACK (on_view_motion_cb), self);
-  g_signal_connect (controller, "leave", G_CALLBACK (on_view_leave_cb), self);
-  gtk_widget_add_controller (GTK_WIDGET (self), controller);
-
-  controller = gtk_event_controller_focus_new ();
-  g_signal_connect_swapped (controller, "enter", G_CALLBACK (on_view_focus_changed_cb), self);
-  g_signal_connect_swapped (controller, "leave", G_CALLBACK (on_view_focus_changed_cb), self);
-  gtk_widget_add_controller (GTK_WIDGET (self), controller);
+  wb_matrix_view_set_selected (self->matrix_view, row, column);
 }
 
 /* --- keyboard ------------------------------------------------------------------ */
@@ -1374,15 +594,6 @@ outside_text_valid (const char *text)
   return atoi (colon + 1) >= 1 && atoi (colon + 1) <= 65535;
 }
 
-static Result
-result_parse (const char *result)
-{
-  for (guint r = 0; r < RESULT_OTHER; r++)
-    if (g_strcmp0 (result, result_ids[r]) == 0)
-      return r;
-  return RESULT_OTHER;
-}
-
 static void
 matrix_free (gpointer data)
 {
@@ -1460,7 +671,7 @@ matrix_parse (GVariant *dict)
 
   n_slots = (gsize) m->sources->len * m->destinations->len;
   m->results = g_malloc (MAX (n_slots, 1));
-  memset (m->results, NO_CELL, MAX (n_slots, 1));
+  memset (m->results, WB_MATRIX_VIEW_NO_CELL, MAX (n_slots, 1));
   cells = g_variant_lookup_value (dict, "cells", G_VARIANT_TYPE ("aa{sv}"));
   if (cells != NULL)
     {
@@ -1479,7 +690,7 @@ matrix_parse (GVariant *dict)
           row = from != NULL ? GPOINTER_TO_UINT (g_hash_table_lookup (m->rows, from)) : 0;
           column = to != NULL ? GPOINTER_TO_UINT (g_hash_table_lookup (m->columns, to)) : 0;
           if (row > 0 && column > 0)
-            m->results[(row - 1) * m->destinations->len + column - 1] = result_parse (result);
+            m->results[(row - 1) * m->destinations->len + column - 1] = wb_matrix_view_result_parse (result);
         }
       /* Which pairs have a cell is part of the layout too. */
       g_string_append_printf (layout, "%u cells", g_hash_table_size (m->cells));
@@ -1554,6 +765,15 @@ describe_lab_cell (WbConnectivityPage *self,
   return g_steal_pointer (&text);
 }
 
+static char *
+describe_lab_cell_cb (WbMatrixView *view,
+                      guint         row,
+                      guint         column,
+                      gpointer      user_data)
+{
+  return describe_lab_cell (user_data, row, column, TRUE);
+}
+
 static void
 activate_lab_cell (WbConnectivityPage *self,
                    guint               row,
@@ -1566,6 +786,41 @@ activate_lab_cell (WbConnectivityPage *self,
   key = g_strdup_printf ("lab:%s>%s", ((Endpoint *) self->matrix->sources->pdata[row])->id,
                          ((Endpoint *) self->matrix->destinations->pdata[column])->id);
   select_key (self, key);
+}
+
+/* A click on a cell of the lab's grid, or Enter on it. */
+static void
+on_matrix_cell_activated_cb (WbConnectivityPage *self,
+                             guint               row,
+                             guint               column)
+{
+  activate_lab_cell (self, row, column);
+}
+
+/* The grid's rows and columns: the endpoints, by name and address. */
+static void
+show_endpoints (WbConnectivityPage *self)
+{
+  GPtrArray *sources = self->matrix->sources;
+  GPtrArray *destinations = self->matrix->destinations;
+  g_autofree const char **row_names = g_new0 (const char *, sources->len + 1);
+  g_autofree const char **row_addresses = g_new0 (const char *, sources->len + 1);
+  g_autofree const char **column_names = g_new0 (const char *, destinations->len + 1);
+  g_autofree const char **column_addresses = g_new0 (const char *, destinations->len + 1);
+
+  for (guint i = 0; i < sources->len; i++)
+    {
+      row_names[i] = ((Endpoint *) sources->pdata[i])->name;
+      row_addresses[i] = ((Endpoint *) sources->pdata[i])->address;
+    }
+  for (guint j = 0; j < destinations->len; j++)
+    {
+      column_names[j] = ((Endpoint *) destinations->pdata[j])->name;
+      column_addresses[j] = ((Endpoint *) destinations->pdata[j])->address;
+    }
+  wb_matrix_view_set_headers (self->matrix_view,
+                              sources->len, row_names, row_addresses,
+                              destinations->len, column_names, column_addresses);
 }
 
 /* Takes @m. */
@@ -1583,9 +838,11 @@ apply_matrix (WbConnectivityPage *self,
     }
 
   layout_changed = self->matrix == NULL || g_strcmp0 (m->layout, self->matrix->layout) != 0;
-  view_set_matrix (self->matrix_view, m, layout_changed);
   g_clear_pointer (&self->matrix, matrix_free);
   self->matrix = m;
+  if (layout_changed)
+    show_endpoints (self);
+  wb_matrix_view_set_results (self->matrix_view, m->results);
 
   self->n_cells = g_hash_table_size (m->cells);
   self->generation = m->generation;
@@ -1803,7 +1060,7 @@ on_matrix_changed_cb (WbConnectivityPage *self,
 static GtkWidget *
 column_header_new (const char *label)
 {
-  return header_new (label, NULL, FALSE);
+  return wb_matrix_view_header_new (label, NULL, FALSE);
 }
 
 /* @table: the results in order of modes[] x columns[]; @expected the same
@@ -1821,7 +1078,7 @@ build_modes_grid (WbConnectivityPage *self,
     gtk_grid_attach (grid, column_header_new (_(columns[c].label)), c + 1, 0, 1, 1);
   for (guint m = 0; m < G_N_ELEMENTS (modes); m++)
     {
-      gtk_grid_attach (grid, header_new (_(modes[m].label), NULL, TRUE), 0, m + 1, 1, 1);
+      gtk_grid_attach (grid, wb_matrix_view_header_new (_(modes[m].label), NULL, TRUE), 0, m + 1, 1, 1);
       for (guint c = 0; c < G_N_ELEMENTS (columns); c++)
         {
           g_autofree char *key = g_strdup_printf ("mode:%s:%s", modes[m].id, columns[c].key);
@@ -1838,7 +1095,7 @@ build_modes_grid (WbConnectivityPage *self,
             /* Translators: "…; VirtualBox: reachable" */
             tooltip = g_strdup_printf (_("%s; VirtualBox: %s"), accessible,
                                        result_description (expected[m][c]));
-          cell_set_result (cell, result, differs ? tooltip : accessible,
+          wb_matrix_view_cell_set_result (cell, result, differs ? tooltip : accessible,
                            differs ? tooltip : accessible, differs);
           gtk_grid_attach (grid, cell, c + 1, m + 1, 1, 1);
         }
@@ -2118,8 +1375,8 @@ _wb_connectivity_page_get_size (WbConnectivityPage *self,
 {
   g_return_if_fail (WB_IS_CONNECTIVITY_PAGE (self));
 
-  *n_sources = view_n_rows (self->matrix_view);
-  *n_destinations = view_n_columns (self->matrix_view);
+  *n_sources = wb_matrix_view_get_n_rows (self->matrix_view);
+  *n_destinations = wb_matrix_view_get_n_columns (self->matrix_view);
 }
 
 GtkWidget *
@@ -2127,12 +1384,9 @@ _wb_connectivity_page_get_header (WbConnectivityPage *self,
                                   gboolean            source,
                                   guint               index)
 {
-  GPtrArray *headers;
-
   g_return_val_if_fail (WB_IS_CONNECTIVITY_PAGE (self), NULL);
 
-  headers = source ? self->matrix_view->row_headers : self->matrix_view->column_headers;
-  return index < headers->len ? headers->pdata[index] : NULL;
+  return wb_matrix_view_get_header (self->matrix_view, source, index);
 }
 
 GtkWidget *
@@ -2140,12 +1394,9 @@ _wb_connectivity_page_get_cell (WbConnectivityPage *self,
                                 guint               source,
                                 guint               destination)
 {
-  guint8 result;
-
   g_return_val_if_fail (WB_IS_CONNECTIVITY_PAGE (self), NULL);
 
-  result = view_result (self->matrix_view, source, destination);
-  return result != NO_CELL ? self->matrix_view->protos[result][0] : NULL;
+  return wb_matrix_view_get_cell_widget (self->matrix_view, source, destination);
 }
 
 void
@@ -2158,19 +1409,6 @@ _wb_connectivity_page_activate_cell (WbConnectivityPage *self,
   activate_lab_cell (self, source, destination);
 }
 
-static gboolean
-cell_position (int    row,
-               int    column,
-               guint *source,
-               guint *destination)
-{
-  if (row < 0 || column < 0)
-    return FALSE;
-  *source = row;
-  *destination = column;
-  return TRUE;
-}
-
 gboolean
 _wb_connectivity_page_get_focus (WbConnectivityPage *self,
                                  guint              *source,
@@ -2178,7 +1416,7 @@ _wb_connectivity_page_get_focus (WbConnectivityPage *self,
 {
   g_return_val_if_fail (WB_IS_CONNECTIVITY_PAGE (self), FALSE);
 
-  return cell_position (self->matrix_view->focus_row, self->matrix_view->focus_column, source, destination);
+  return wb_matrix_view_get_focus (self->matrix_view, source, destination);
 }
 
 gboolean
@@ -2188,8 +1426,7 @@ _wb_connectivity_page_get_selected (WbConnectivityPage *self,
 {
   g_return_val_if_fail (WB_IS_CONNECTIVITY_PAGE (self), FALSE);
 
-  return cell_position (self->matrix_view->selected_row, self->matrix_view->selected_column,
-                        source, destination);
+  return wb_matrix_view_get_selected (self->matrix_view, source, destination);
 }
 
 /* --- GtkWidget / GObject ------------------------------------------------------------ */
@@ -2314,6 +1551,7 @@ wb_connectivity_page_class_init (WbConnectivityPageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_measure_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_tab_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_details_close_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_matrix_cell_activated_cb);
 }
 
 static void
@@ -2323,7 +1561,7 @@ wb_connectivity_page_init (WbConnectivityPage *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  self->matrix_view->page = self;
+  wb_matrix_view_set_describe_func (self->matrix_view, describe_lab_cell_cb, self, NULL);
   add_navigation (self->measured_grid);
   show_modes (self);
   update_state (self);

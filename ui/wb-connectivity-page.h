@@ -29,30 +29,4 @@ guint       wb_connectivity_page_get_generation  (WbConnectivityPage *self);
 /* A RunMatrix in flight, or cells being probed. */
 gboolean    wb_connectivity_page_get_busy        (WbConnectivityPage *self);
 
-/* For tests: the lab's grid as drawn. Rows are sources, columns
- * destinations; a cell is the widget drawn for it (NULL: no pair). */
-void        _wb_connectivity_page_get_size       (WbConnectivityPage *self,
-                                                  guint              *n_sources,
-                                                  guint              *n_destinations);
-GtkWidget  *_wb_connectivity_page_get_header     (WbConnectivityPage *self,
-                                                  gboolean            source,
-                                                  guint               index);
-GtkWidget  *_wb_connectivity_page_get_cell       (WbConnectivityPage *self,
-                                                  guint               source,
-                                                  guint               destination);
-/* As a click on the cell does: selects it and shows its details. */
-void        _wb_connectivity_page_activate_cell  (WbConnectivityPage *self,
-                                                  guint               source,
-                                                  guint               destination);
-gboolean    _wb_connectivity_page_get_focus      (WbConnectivityPage *self,
-                                                  guint              *source,
-                                                  guint              *destination);
-gboolean    _wb_connectivity_page_get_selected   (WbConnectivityPage *self,
-                                                  guint              *source,
-                                                  guint              *destination);
-
-/* The label a cell shows for an engine result ("+", "port-forward", "-",
- * "not probed", "pending"). */
-const char *wb_connectivity_result_label         (const char         *result);
-
 G_END_DECLS

@@ -1,0 +1,1260 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "wb-matrix-view.h"
+
+#include <glib/gi18n.h>
+
+/* One widget draws the whole grid: thousands of cell widgets cost seconds
+ * to build, style and lay out, and every later frame lays them all out
+ * again. Headers stay real widgets; a cell is drawn from a prototype of
+ * its result (styled by the CSS like the Modes tab's cells), and only the
+ * focused cell is spoken, through the grid's own accessible label (GTK 4.8
+ * cannot give a drawn cell an accessible object of its own). */
+
+#define SPACING 4
+
+#define N_RESULTS WB_MATRIX_VIEW_N_RESULTS
+#define NO_CELL   WB_MATRIX_VIEW_NO_CELL
+
+static const char *const result_ids[N_RESULTS] = {
+  "+", "port-forward", "-", "not probed", "pending", "?",
+};
+
+struct _WbMatrixView
+{
+  GtkWidget                 parent_instance;
+
+  WbMatrixViewDescribeFunc  describe;
+  gpointer                  describe_data;
+  GDestroyNotify            describe_destroy;
+
+  guint8                   *results;         /* rows x columns, or NULL */
+  guint                    *column_counts;   /* columns x results: how many cells show it */
+  GtkWidget                *corner;
+  GPtrArray                *row_headers;
+  GPtrArray                *column_headers;
+  /* Drawn, never shown as such: a cell of each result, plain (as wide as
+   * most of its cells) and hovered, the same plain as wide as the widest
+   * column, and the rings of the selected and the focused cell. */
+  GtkWidget                *protos[N_RESULTS][2];
+  GtkWidget                *wide_protos[N_RESULTS];
+  GtkWidget                *selection_ring;
+  GtkWidget                *focus_ring;
+
+  int                       header_width;
+  int                       header_height;
+  int                       cell_height;
+  int                       result_widths[N_RESULTS];   /* a cell of each, as wide as it needs */
+  int                       content_widths[N_RESULTS];  /* its icon and label */
+  int                      *column_x;        /* columns + 1: where each starts, then the end */
+  int                       proto_width;     /* the widest column */
+  int                       common_widths[N_RESULTS];  /* the width of most cells of each result */
+  int                       focus_row;
+  int                       focus_column;
+  int                       hover_row;
+  int                       hover_column;
+  int                       selected_row;
+  int                       selected_column;
+
+  /* The cell kept in view while the view's room changes (the details
+   * slide in beside it), until the user scrolls. */
+  GtkAdjustment            *hadjustment;
+  GtkAdjustment            *vadjustment;
+  int                       keep_row;
+  int                       keep_column;
+  guint                     keep_tick;
+  gboolean                  scrolling;
+};
+
+G_DEFINE_FINAL_TYPE (WbMatrixView, wb_matrix_view, GTK_TYPE_WIDGET)
+
+enum {
+  SIGNAL_CELL_ACTIVATED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+/* --- the cells' look -------------------------------------------------------------- */
+
+WbMatrixViewResult
+wb_matrix_view_result_parse (const char *result)
+{
+  for (guint r = 0; r < WB_MATRIX_VIEW_RESULT_OTHER; r++)
+    if (g_strcmp0 (result, result_ids[r]) == 0)
+      return r;
+  return WB_MATRIX_VIEW_RESULT_OTHER;
+}
+
+const char *
+wb_matrix_view_result_label (const char *result)
+{
+  if (g_strcmp0 (result, "+") == 0)
+    return "+";
+  if (g_strcmp0 (result, "port-forward") == 0)
+    return _("Port forward");
+  if (g_strcmp0 (result, "-") == 0)
+    return "–";
+  if (g_strcmp0 (result, "not probed") == 0)
+    return _("Not probed");
+  if (g_strcmp0 (result, "pending") == 0)
+    return "…";
+  return result != NULL ? result : "";
+}
+
+static const char *
+result_icon (const char *result)
+{
+  if (g_strcmp0 (result, "+") == 0)
+    return "object-select-symbolic";
+  if (g_strcmp0 (result, "port-forward") == 0)
+    return "mail-forward-symbolic";
+  if (g_strcmp0 (result, "-") == 0)
+    return "action-unavailable-symbolic";
+  if (g_strcmp0 (result, "pending") == 0)
+    return "content-loading-symbolic";
+  /* "Not probed" says it all. */
+  return NULL;
+}
+
+static const char *
+result_class (const char *result)
+{
+  if (g_strcmp0 (result, "+") == 0)
+    return "success";
+  if (g_strcmp0 (result, "port-forward") == 0)
+    return "warning";
+  if (g_strcmp0 (result, "-") == 0)
+    return "error";
+  return "dim-label";
+}
+
+GtkWidget *
+wb_matrix_view_cell_new (gboolean interactive)
+{
+  GtkWidget *cell = interactive ? gtk_button_new () : gtk_center_box_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
+  GtkWidget *icon = gtk_image_new ();
+  GtkWidget *label = gtk_label_new (NULL);
+  GtkWidget *marker = gtk_image_new_from_icon_name ("dialog-warning-symbolic");
+
+  gtk_widget_set_name (cell, "matrix-cell");
+  gtk_widget_add_css_class (cell, "matrix-cell");
+  gtk_widget_set_halign (box, GTK_ALIGN_CENTER);
+  gtk_widget_set_valign (box, GTK_ALIGN_CENTER);
+  gtk_widget_set_name (label, "cell-label");
+  gtk_widget_set_visible (marker, FALSE);
+  gtk_box_append (GTK_BOX (box), icon);
+  gtk_box_append (GTK_BOX (box), label);
+  gtk_box_append (GTK_BOX (box), marker);
+  if (interactive)
+    gtk_button_set_child (GTK_BUTTON (cell), box);
+  else
+    gtk_center_box_set_center_widget (GTK_CENTER_BOX (cell), box);
+
+  g_object_set_data (G_OBJECT (cell), "wb-content", box);
+  g_object_set_data (G_OBJECT (cell), "wb-icon", icon);
+  g_object_set_data (G_OBJECT (cell), "wb-label", label);
+  g_object_set_data (G_OBJECT (cell), "wb-marker", marker);
+  return cell;
+}
+
+void
+wb_matrix_view_cell_set_result (GtkWidget  *cell,
+                                const char *result,
+                                const char *accessible,
+                                const char *tooltip,
+                                gboolean    differs)
+{
+  static const char *const classes[] = { "success", "warning", "error", "dim-label" };
+
+  g_return_if_fail (GTK_IS_WIDGET (cell));
+
+  for (guint i = 0; i < G_N_ELEMENTS (classes); i++)
+    gtk_widget_remove_css_class (cell, classes[i]);
+  gtk_widget_add_css_class (cell, result_class (result));
+  if (differs)
+    gtk_widget_add_css_class (cell, "differs");
+  else
+    gtk_widget_remove_css_class (cell, "differs");
+
+  gtk_image_set_from_icon_name (g_object_get_data (G_OBJECT (cell), "wb-icon"), result_icon (result));
+  gtk_widget_set_visible (g_object_get_data (G_OBJECT (cell), "wb-icon"), result_icon (result) != NULL);
+  gtk_label_set_label (g_object_get_data (G_OBJECT (cell), "wb-label"),
+                       wb_matrix_view_result_label (result));
+  gtk_widget_set_visible (g_object_get_data (G_OBJECT (cell), "wb-marker"), differs);
+  gtk_widget_set_tooltip_text (cell, tooltip);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (cell),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, accessible,
+                                  -1);
+}
+
+GtkWidget *
+wb_matrix_view_header_new (const char *name,
+                           const char *address,
+                           gboolean    row)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *label = gtk_label_new (name);
+
+  gtk_widget_set_name (box, row ? "row-header" : "column-header");
+  gtk_widget_add_css_class (box, "matrix-header");
+  gtk_widget_set_valign (box, row ? GTK_ALIGN_CENTER : GTK_ALIGN_END);
+  gtk_widget_set_name (label, "header-label");
+  gtk_label_set_xalign (GTK_LABEL (label), row ? 0.0 : 0.5);
+  /* Long VM names are cut, never short ones: a narrow window scrolls. */
+  if (g_utf8_strlen (name, -1) > 14)
+    {
+      gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+      gtk_label_set_width_chars (GTK_LABEL (label), 14);
+      gtk_label_set_max_width_chars (GTK_LABEL (label), 14);
+    }
+  gtk_widget_add_css_class (label, "heading");
+  gtk_box_append (GTK_BOX (box), label);
+  if (address != NULL && *address != '\0')
+    {
+      GtkWidget *sub = gtk_label_new (address);
+
+      gtk_label_set_xalign (GTK_LABEL (sub), row ? 0.0 : 0.5);
+      gtk_widget_add_css_class (sub, "caption");
+      gtk_widget_add_css_class (sub, "dim-label");
+      gtk_box_append (GTK_BOX (box), sub);
+    }
+  if (address != NULL && *address != '\0')
+    {
+      g_autofree char *tooltip = g_strdup_printf ("%s (%s)", name, address);
+
+      gtk_widget_set_tooltip_text (box, tooltip);
+    }
+  else
+    gtk_widget_set_tooltip_text (box, name);
+  return box;
+}
+
+/* --- geometry ------------------------------------------------------------------------ */
+
+static guint
+view_n_rows (WbMatrixView *self)
+{
+  return self->results != NULL ? self->row_headers->len : 0;
+}
+
+static guint
+view_n_columns (WbMatrixView *self)
+{
+  return self->results != NULL ? self->column_headers->len : 0;
+}
+
+static guint8
+view_result (WbMatrixView *self,
+             int           row,
+             int           column)
+{
+  if (row < 0 || column < 0 || (guint) row >= view_n_rows (self) || (guint) column >= view_n_columns (self))
+    return NO_CELL;
+  return self->results[row * view_n_columns (self) + column];
+}
+
+static void
+view_child_size (GtkWidget *child,
+                 int       *width,
+                 int       *height)
+{
+  int w, h;
+
+  gtk_widget_measure (child, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &w, NULL, NULL);
+  gtk_widget_measure (child, GTK_ORIENTATION_VERTICAL, w, NULL, &h, NULL, NULL);
+  *width = MAX (*width, w);
+  *height = MAX (*height, h);
+}
+
+static int
+view_column_width (WbMatrixView *self,
+                   guint         column)
+{
+  return self->column_x[column + 1] - SPACING - self->column_x[column];
+}
+
+/* Every row as high as the highest; each column as wide as its header and
+ * the widest result it shows, so that the grid takes no more room than
+ * it needs (a column of "+" and "–" stays narrow beside one with a
+ * port forward). A cell's size does not hang on its own result. */
+static void
+view_compute_sizes (WbMatrixView *self)
+{
+  int corner_width = 0, corner_height = 0;
+  int x;
+
+  self->header_width = self->header_height = 0;
+  self->cell_height = 0;
+  self->proto_width = 0;
+  view_child_size (self->corner, &corner_width, &corner_height);
+  for (guint r = 0; r < N_RESULTS; r++)
+    {
+      GtkWidget *content = g_object_get_data (G_OBJECT (self->protos[r][0]), "wb-content");
+      int content_height = 0;
+
+      self->result_widths[r] = self->content_widths[r] = 0;
+      view_child_size (self->protos[r][0], &self->result_widths[r], &self->cell_height);
+      view_child_size (content, &self->content_widths[r], &content_height);
+      self->proto_width = MAX (self->proto_width, self->result_widths[r]);
+    }
+  for (guint i = 0; i < self->row_headers->len; i++)
+    view_child_size (self->row_headers->pdata[i], &self->header_width, &self->cell_height);
+  self->header_width = MAX (self->header_width, corner_width);
+
+  x = self->header_width + SPACING;
+  for (guint j = 0; j < self->column_headers->len; j++)
+    {
+      int width = 0;
+
+      view_child_size (self->column_headers->pdata[j], &width, &self->header_height);
+      for (guint r = 0; r < N_RESULTS; r++)
+        if (self->column_counts[j * N_RESULTS + r] > 0)
+          width = MAX (width, self->result_widths[r]);
+      self->column_x[j] = x;
+      x += width + SPACING;
+      self->proto_width = MAX (self->proto_width, width);
+    }
+  self->column_x[self->column_headers->len] = x;
+  self->header_height = MAX (self->header_height, corner_height);
+
+  /* Most cells of a result are drawn as they are, the others cut from the
+   * wide prototype (see view_snapshot_at ()). */
+  for (guint r = 0; r < N_RESULTS; r++)
+    {
+      guint best = 0;
+
+      self->common_widths[r] = self->proto_width;
+      for (guint j = 0; j < self->column_headers->len; j++)
+        {
+          int width = view_column_width (self, j);
+          gboolean seen = FALSE;
+          guint total = 0;
+
+          if (self->column_counts[j * N_RESULTS + r] == 0)
+            continue;
+          for (guint k = 0; k < j && !seen; k++)
+            seen = self->column_counts[k * N_RESULTS + r] > 0 && view_column_width (self, k) == width;
+          for (guint k = j; k < self->column_headers->len && !seen; k++)
+            if (view_column_width (self, k) == width)
+              total += self->column_counts[k * N_RESULTS + r];
+          if (total > best)
+            {
+              best = total;
+              self->common_widths[r] = width;
+            }
+        }
+    }
+}
+
+static void
+view_cell_rect (WbMatrixView    *self,
+                int              row,
+                int              column,
+                graphene_rect_t *rect)
+{
+  graphene_rect_init (rect,
+                      self->column_x[column],
+                      self->header_height + SPACING + row * (self->cell_height + SPACING),
+                      view_column_width (self, column),
+                      self->cell_height);
+}
+
+static gboolean
+view_cell_at (WbMatrixView *self,
+              double        x,
+              double        y,
+              int          *row,
+              int          *column)
+{
+  double cy = y - self->header_height - SPACING;
+  guint n_columns = self->column_headers->len;
+  guint low = 0, high = n_columns;
+  int i, j;
+
+  if (n_columns == 0 || x < self->column_x[0] || cy < 0 || self->cell_height <= 0)
+    return FALSE;
+  /* The last column that starts at or before x. */
+  while (high - low > 1)
+    {
+      guint middle = (low + high) / 2;
+
+      if (self->column_x[middle] <= x)
+        low = middle;
+      else
+        high = middle;
+    }
+  j = low;
+  i = (int) (cy / (self->cell_height + SPACING));
+  /* Not in the spacing after a cell. */
+  if (x > self->column_x[j + 1] - SPACING ||
+      cy - i * (self->cell_height + SPACING) > self->cell_height ||
+      view_result (self, i, j) == NO_CELL)
+    return FALSE;
+  *row = i;
+  *column = j;
+  return TRUE;
+}
+
+static void
+wb_matrix_view_measure (GtkWidget      *widget,
+                        GtkOrientation  orientation,
+                        int             for_size,
+                        int            *minimum,
+                        int            *natural,
+                        int            *minimum_baseline,
+                        int            *natural_baseline)
+{
+  WbMatrixView *self = WB_MATRIX_VIEW (widget);
+
+  view_compute_sizes (self);
+  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    *minimum = self->column_x[self->column_headers->len] - SPACING;
+  else
+    *minimum = self->header_height + view_n_rows (self) * (self->cell_height + SPACING);
+  *natural = *minimum;
+}
+
+static void
+wb_matrix_view_size_allocate (GtkWidget *widget,
+                              int        width,
+                              int        height,
+                              int        baseline)
+{
+  WbMatrixView *self = WB_MATRIX_VIEW (widget);
+
+  view_compute_sizes (self);
+  gtk_widget_size_allocate (self->corner,
+                            &(GtkAllocation) { 0, 0, self->header_width, self->header_height }, -1);
+  for (guint j = 0; j < self->column_headers->len; j++)
+    gtk_widget_size_allocate (self->column_headers->pdata[j],
+                              &(GtkAllocation) { self->column_x[j], 0, view_column_width (self, j),
+                                                 self->header_height }, -1);
+  for (guint i = 0; i < self->row_headers->len; i++)
+    gtk_widget_size_allocate (self->row_headers->pdata[i],
+                              &(GtkAllocation) { 0, self->header_height + SPACING + i * (self->cell_height + SPACING),
+                                                 self->header_width, self->cell_height }, -1);
+  /* Drawn where the cells are, by translation. */
+  for (guint r = 0; r < N_RESULTS; r++)
+    {
+      gtk_widget_size_allocate (self->protos[r][0],
+                                &(GtkAllocation) { 0, 0, self->common_widths[r], self->cell_height }, -1);
+      gtk_widget_size_allocate (self->protos[r][1],
+                                &(GtkAllocation) { 0, 0, self->proto_width, self->cell_height }, -1);
+      gtk_widget_size_allocate (self->wide_protos[r],
+                                &(GtkAllocation) { 0, 0, self->proto_width, self->cell_height }, -1);
+    }
+  gtk_widget_size_allocate (self->selection_ring,
+                            &(GtkAllocation) { 0, 0, self->proto_width, self->cell_height }, -1);
+  gtk_widget_size_allocate (self->focus_ring,
+                            &(GtkAllocation) { 0, 0, self->proto_width, self->cell_height }, -1);
+}
+
+/* --- drawing ------------------------------------------------------------------------- */
+
+static void
+view_snapshot_piece (WbMatrixView *self,
+                     GtkSnapshot  *snapshot,
+                     GtkWidget    *proto,
+                     float         clip_x,
+                     float         clip_width,
+                     float         shift)
+{
+  float height = self->cell_height;
+
+  /* Room above, below and outside for the rings' outer shadow. */
+  gtk_snapshot_push_clip (snapshot, &GRAPHENE_RECT_INIT (clip_x, -height, clip_width, 3 * height));
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (-shift, 0));
+  gtk_widget_snapshot_child (GTK_WIDGET (self), proto, snapshot);
+  gtk_snapshot_restore (snapshot);
+  gtk_snapshot_pop (snapshot);
+}
+
+/* A cell narrower than @proto (@proto_width wide) takes its left edge,
+ * its middle (the icon and label, @content_width wide) and its right
+ * edge, the background between them being even. */
+static void
+view_snapshot_at (WbMatrixView *self,
+                  GtkSnapshot  *snapshot,
+                  GtkWidget    *proto,
+                  int           proto_width,
+                  int           content_width,
+                  int           row,
+                  int           column)
+{
+  graphene_rect_t rect;
+  int width, extra, edge;
+
+  view_cell_rect (self, row, column, &rect);
+  width = rect.size.width;
+  extra = proto_width - width;
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot, &rect.origin);
+  if (extra <= 0)
+    gtk_widget_snapshot_child (GTK_WIDGET (self), proto, snapshot);
+  else
+    {
+      /* A pixel to spare around the middle, whole pixels everywhere. */
+      edge = MAX ((width - content_width) / 2 - 1, 0);
+      view_snapshot_piece (self, snapshot, proto, -width, width + edge, 0);
+      view_snapshot_piece (self, snapshot, proto, edge, width - 2 * edge, extra / 2);
+      view_snapshot_piece (self, snapshot, proto, width - edge, width + edge, extra);
+    }
+  gtk_snapshot_restore (snapshot);
+}
+
+static void
+wb_matrix_view_snapshot (GtkWidget   *widget,
+                         GtkSnapshot *snapshot)
+{
+  WbMatrixView *self = WB_MATRIX_VIEW (widget);
+  guint n_rows = view_n_rows (self), n_columns = view_n_columns (self);
+
+  gtk_widget_snapshot_child (widget, self->corner, snapshot);
+  for (guint j = 0; j < self->column_headers->len; j++)
+    gtk_widget_snapshot_child (widget, self->column_headers->pdata[j], snapshot);
+  for (guint i = 0; i < self->row_headers->len; i++)
+    gtk_widget_snapshot_child (widget, self->row_headers->pdata[i], snapshot);
+
+  for (guint i = 0; i < n_rows; i++)
+    for (guint j = 0; j < n_columns; j++)
+      {
+        guint8 result = self->results[i * n_columns + j];
+        gboolean hover = (int) i == self->hover_row && (int) j == self->hover_column;
+
+        if (result == NO_CELL)
+          continue;
+        if (hover)
+          view_snapshot_at (self, snapshot, self->protos[result][1], self->proto_width,
+                            self->content_widths[result], i, j);
+        else if (view_column_width (self, j) == self->common_widths[result])
+          view_snapshot_at (self, snapshot, self->protos[result][0], self->common_widths[result],
+                            self->content_widths[result], i, j);
+        else
+          view_snapshot_at (self, snapshot, self->wide_protos[result], self->proto_width,
+                            self->content_widths[result], i, j);
+      }
+  if (view_result (self, self->selected_row, self->selected_column) != NO_CELL)
+    view_snapshot_at (self, snapshot, self->selection_ring, self->proto_width, 0,
+                      self->selected_row, self->selected_column);
+  if (gtk_widget_has_visible_focus (widget) &&
+      view_result (self, self->focus_row, self->focus_column) != NO_CELL)
+    view_snapshot_at (self, snapshot, self->focus_ring, self->proto_width, 0,
+                      self->focus_row, self->focus_column);
+}
+
+/* --- focus, scrolling, pointer ---------------------------------------------------------- */
+
+static char *
+view_describe (WbMatrixView *self,
+               int           row,
+               int           column)
+{
+  if (self->describe == NULL || view_result (self, row, column) == NO_CELL)
+    return NULL;
+  return self->describe (self, row, column, self->describe_data);
+}
+
+static void
+view_update_accessible (WbMatrixView *self)
+{
+  g_autofree char *text = NULL;
+
+  if (gtk_widget_is_focus (GTK_WIDGET (self)))
+    text = view_describe (self, self->focus_row, self->focus_column);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  text != NULL ? text : _("Connectivity matrix"),
+                                  -1);
+}
+
+/* Brings the kept cell into the scrolled window's view. */
+static void
+view_scroll_to_kept (WbMatrixView *self)
+{
+  GtkWidget *scrolled = gtk_widget_get_ancestor (GTK_WIDGET (self), GTK_TYPE_SCROLLED_WINDOW);
+  GtkWidget *viewport;
+  GtkAdjustment *h, *v;
+  graphene_rect_t rect;
+  double x, y;
+
+  if (scrolled == NULL || view_result (self, self->keep_row, self->keep_column) == NO_CELL)
+    return;
+  viewport = gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (scrolled));
+  view_cell_rect (self, self->keep_row, self->keep_column, &rect);
+  if (viewport == NULL ||
+      !gtk_widget_translate_coordinates (GTK_WIDGET (self), viewport, rect.origin.x, rect.origin.y, &x, &y))
+    return;
+  h = gtk_scrolled_window_get_hadjustment (GTK_SCROLLED_WINDOW (scrolled));
+  v = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+  x += gtk_adjustment_get_value (h);
+  y += gtk_adjustment_get_value (v);
+  self->scrolling = TRUE;
+  gtk_adjustment_clamp_page (h, x - SPACING, x + rect.size.width + SPACING);
+  gtk_adjustment_clamp_page (v, y - SPACING, y + rect.size.height + SPACING);
+  self->scrolling = FALSE;
+}
+
+static gboolean
+view_keep_tick_cb (GtkWidget     *widget,
+                   GdkFrameClock *clock,
+                   gpointer       user_data)
+{
+  WbMatrixView *self = WB_MATRIX_VIEW (widget);
+
+  self->keep_tick = 0;
+  view_scroll_to_kept (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Where the cell is shows once the view is laid out again: at the next
+ * frame. */
+static void
+view_queue_keep (WbMatrixView *self)
+{
+  if (self->keep_tick == 0 && view_result (self, self->keep_row, self->keep_column) != NO_CELL)
+    self->keep_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), view_keep_tick_cb, NULL, NULL);
+}
+
+static void
+view_keep_in_view (WbMatrixView *self,
+                   int           row,
+                   int           column)
+{
+  self->keep_row = row;
+  self->keep_column = column;
+  view_scroll_to_kept (self);
+  view_queue_keep (self);
+}
+
+/* The page size changes (the window, the details panel): the cell stays in
+ * view. */
+static void
+on_adjustment_changed_cb (WbMatrixView *self)
+{
+  view_queue_keep (self);
+}
+
+static void
+on_adjustment_value_changed_cb (WbMatrixView *self)
+{
+  if (!self->scrolling)
+    self->keep_row = self->keep_column = -1;
+}
+
+static void
+view_set_focus (WbMatrixView *self,
+                int           row,
+                int           column)
+{
+  self->focus_row = row;
+  self->focus_column = column;
+  view_update_accessible (self);
+  view_keep_in_view (self, row, column);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+/* The selected cell, else the first. */
+static void
+view_focus_some_cell (WbMatrixView *self)
+{
+  if (view_result (self, self->focus_row, self->focus_column) != NO_CELL)
+    return;
+  if (view_result (self, self->selected_row, self->selected_column) != NO_CELL)
+    {
+      view_set_focus (self, self->selected_row, self->selected_column);
+      return;
+    }
+  for (guint i = 0; i < view_n_rows (self); i++)
+    for (guint j = 0; j < view_n_columns (self); j++)
+      if (view_result (self, i, j) != NO_CELL)
+        {
+          view_set_focus (self, i, j);
+          return;
+        }
+}
+
+static void
+view_activate (WbMatrixView *self,
+               int           row,
+               int           column)
+{
+  if (view_result (self, row, column) != NO_CELL)
+    g_signal_emit (self, signals[SIGNAL_CELL_ACTIVATED], 0, (guint) row, (guint) column);
+}
+
+static gboolean
+on_key_pressed_cb (GtkEventControllerKey *controller,
+                   guint                  keyval,
+                   guint                  keycode,
+                   GdkModifierType        state,
+                   WbMatrixView          *self)
+{
+  int dx = 0, dy = 0;
+
+  if ((state & (GDK_CONTROL_MASK | GDK_ALT_MASK | GDK_SHIFT_MASK)) != 0)
+    return FALSE;
+  switch (keyval)
+    {
+    case GDK_KEY_Left:
+    case GDK_KEY_KP_Left:
+      dx = gtk_widget_get_direction (GTK_WIDGET (self)) == GTK_TEXT_DIR_RTL ? 1 : -1;
+      break;
+    case GDK_KEY_Right:
+    case GDK_KEY_KP_Right:
+      dx = gtk_widget_get_direction (GTK_WIDGET (self)) == GTK_TEXT_DIR_RTL ? -1 : 1;
+      break;
+    case GDK_KEY_Up:
+    case GDK_KEY_KP_Up:
+      dy = -1;
+      break;
+    case GDK_KEY_Down:
+    case GDK_KEY_KP_Down:
+      dy = 1;
+      break;
+    case GDK_KEY_Return:
+    case GDK_KEY_KP_Enter:
+    case GDK_KEY_ISO_Enter:
+    case GDK_KEY_space:
+    case GDK_KEY_KP_Space:
+      view_focus_some_cell (self);
+      view_activate (self, self->focus_row, self->focus_column);
+      return TRUE;
+    default:
+      return FALSE;
+    }
+
+  if (view_result (self, self->focus_row, self->focus_column) == NO_CELL)
+    {
+      view_focus_some_cell (self);
+      return TRUE;
+    }
+  /* Right moves to the next cell of the row, skipping the pairs that
+   * have none; at the edge focus stays where it is. */
+  for (int row = self->focus_row + dy, column = self->focus_column + dx;
+       row >= 0 && column >= 0 && (guint) row < view_n_rows (self) && (guint) column < view_n_columns (self);
+       row += dy, column += dx)
+    if (view_result (self, row, column) != NO_CELL)
+      {
+        view_set_focus (self, row, column);
+        return TRUE;
+      }
+  gtk_widget_error_bell (GTK_WIDGET (self));
+  return TRUE;
+}
+
+static void
+on_pressed_cb (GtkGestureClick *gesture,
+               int              n_press,
+               double           x,
+               double           y,
+               WbMatrixView    *self)
+{
+  int row, column;
+
+  if (!view_cell_at (self, x, y, &row, &column))
+    return;
+  gtk_widget_grab_focus (GTK_WIDGET (self));
+  view_set_focus (self, row, column);
+  view_activate (self, row, column);
+}
+
+static void
+view_set_hover (WbMatrixView *self,
+                int           row,
+                int           column)
+{
+  if (row == self->hover_row && column == self->hover_column)
+    return;
+  self->hover_row = row;
+  self->hover_column = column;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+on_motion_cb (GtkEventControllerMotion *motion,
+              double                    x,
+              double                    y,
+              WbMatrixView             *self)
+{
+  int row = -1, column = -1;
+
+  view_cell_at (self, x, y, &row, &column);
+  view_set_hover (self, row, column);
+}
+
+static void
+on_leave_cb (GtkEventControllerMotion *motion,
+             WbMatrixView             *self)
+{
+  view_set_hover (self, -1, -1);
+}
+
+static void
+on_focus_changed_cb (WbMatrixView *self)
+{
+  view_update_accessible (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+/* However focus comes (Tab, a click, the program), a cell has it. */
+static gboolean
+wb_matrix_view_grab_focus (GtkWidget *widget)
+{
+  WbMatrixView *self = WB_MATRIX_VIEW (widget);
+
+  if (!GTK_WIDGET_CLASS (wb_matrix_view_parent_class)->grab_focus (widget))
+    return FALSE;
+  view_focus_some_cell (self);
+  view_update_accessible (self);
+  return TRUE;
+}
+
+static gboolean
+wb_matrix_view_query_tooltip (GtkWidget  *widget,
+                              int         x,
+                              int         y,
+                              gboolean    keyboard,
+                              GtkTooltip *tooltip)
+{
+  WbMatrixView *self = WB_MATRIX_VIEW (widget);
+  g_autofree char *text = NULL;
+  graphene_rect_t rect;
+  int row = self->focus_row, column = self->focus_column;
+
+  if (keyboard ? view_result (self, row, column) == NO_CELL : !view_cell_at (self, x, y, &row, &column))
+    return FALSE;
+  text = view_describe (self, row, column);
+  if (text == NULL)
+    return FALSE;
+  view_cell_rect (self, row, column, &rect);
+  gtk_tooltip_set_text (tooltip, text);
+  gtk_tooltip_set_tip_area (tooltip, &(GdkRectangle) { rect.origin.x, rect.origin.y,
+                                                        rect.size.width, rect.size.height });
+  return TRUE;
+}
+
+/* --- public ------------------------------------------------------------------------- */
+
+GtkWidget *
+wb_matrix_view_new (void)
+{
+  return g_object_new (WB_TYPE_MATRIX_VIEW, NULL);
+}
+
+void
+wb_matrix_view_set_describe_func (WbMatrixView             *self,
+                                  WbMatrixViewDescribeFunc  func,
+                                  gpointer                  user_data,
+                                  GDestroyNotify            destroy)
+{
+  g_return_if_fail (WB_IS_MATRIX_VIEW (self));
+
+  if (self->describe_destroy != NULL)
+    self->describe_destroy (self->describe_data);
+  self->describe = func;
+  self->describe_data = user_data;
+  self->describe_destroy = destroy;
+  view_update_accessible (self);
+}
+
+static void
+view_clear_headers (WbMatrixView *self)
+{
+  for (guint i = 0; i < self->row_headers->len; i++)
+    gtk_widget_unparent (self->row_headers->pdata[i]);
+  for (guint j = 0; j < self->column_headers->len; j++)
+    gtk_widget_unparent (self->column_headers->pdata[j]);
+  g_ptr_array_set_size (self->row_headers, 0);
+  g_ptr_array_set_size (self->column_headers, 0);
+}
+
+void
+wb_matrix_view_set_headers (WbMatrixView       *self,
+                            guint               n_rows,
+                            const char * const *row_names,
+                            const char * const *row_addresses,
+                            guint               n_columns,
+                            const char * const *column_names,
+                            const char * const *column_addresses)
+{
+  g_return_if_fail (WB_IS_MATRIX_VIEW (self));
+  g_return_if_fail (n_rows == 0 || row_names != NULL);
+  g_return_if_fail (n_columns == 0 || column_names != NULL);
+
+  view_clear_headers (self);
+  g_clear_pointer (&self->results, g_free);
+  for (guint j = 0; j < n_columns; j++)
+    {
+      GtkWidget *header = wb_matrix_view_header_new (column_names[j],
+                                                     column_addresses != NULL ? column_addresses[j] : NULL,
+                                                     FALSE);
+
+      gtk_widget_insert_before (header, GTK_WIDGET (self), self->protos[0][0]);
+      g_ptr_array_add (self->column_headers, header);
+    }
+  for (guint i = 0; i < n_rows; i++)
+    {
+      GtkWidget *header = wb_matrix_view_header_new (row_names[i],
+                                                     row_addresses != NULL ? row_addresses[i] : NULL,
+                                                     TRUE);
+
+      gtk_widget_insert_before (header, GTK_WIDGET (self), self->protos[0][0]);
+      g_ptr_array_add (self->row_headers, header);
+    }
+  g_free (self->column_counts);
+  self->column_counts = g_new0 (guint, MAX (n_columns, 1) * N_RESULTS);
+  g_free (self->column_x);
+  self->column_x = g_new0 (int, n_columns + 1);
+  self->focus_row = self->focus_column = -1;
+  self->hover_row = self->hover_column = -1;
+  self->keep_row = self->keep_column = -1;
+  view_update_accessible (self);
+  gtk_widget_queue_resize (GTK_WIDGET (self));
+}
+
+void
+wb_matrix_view_set_results (WbMatrixView *self,
+                            const guint8 *results)
+{
+  guint n_rows, n_columns;
+  gboolean resize = FALSE;
+
+  g_return_if_fail (WB_IS_MATRIX_VIEW (self));
+
+  n_rows = self->row_headers->len;
+  n_columns = self->column_headers->len;
+  g_clear_pointer (&self->results, g_free);
+  if (results != NULL)
+    self->results = g_memdup2 (results, MAX ((gsize) n_rows * n_columns, 1));
+
+  /* A column widens when it shows a wider result. */
+  for (guint j = 0; j < n_columns; j++)
+    {
+      guint *counts = self->column_counts + j * N_RESULTS;
+      guint new_counts[N_RESULTS] = { 0, };
+
+      for (guint i = 0; self->results != NULL && i < n_rows; i++)
+        {
+          guint8 result = self->results[i * n_columns + j];
+
+          if (result < N_RESULTS)
+            new_counts[result]++;
+        }
+      for (guint r = 0; r < N_RESULTS; r++)
+        {
+          resize |= (counts[r] > 0) != (new_counts[r] > 0);
+          counts[r] = new_counts[r];
+        }
+    }
+  if (resize)
+    gtk_widget_queue_resize (GTK_WIDGET (self));
+  else
+    /* Which width most cells of a result have may change. */
+    gtk_widget_queue_allocate (GTK_WIDGET (self));
+  view_update_accessible (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+guint
+wb_matrix_view_get_n_rows (WbMatrixView *self)
+{
+  g_return_val_if_fail (WB_IS_MATRIX_VIEW (self), 0);
+
+  return view_n_rows (self);
+}
+
+guint
+wb_matrix_view_get_n_columns (WbMatrixView *self)
+{
+  g_return_val_if_fail (WB_IS_MATRIX_VIEW (self), 0);
+
+  return view_n_columns (self);
+}
+
+guint8
+wb_matrix_view_get_result (WbMatrixView *self,
+                           guint         row,
+                           guint         column)
+{
+  g_return_val_if_fail (WB_IS_MATRIX_VIEW (self), NO_CELL);
+
+  if (row > G_MAXINT || column > G_MAXINT)
+    return NO_CELL;
+  return view_result (self, row, column);
+}
+
+GtkWidget *
+wb_matrix_view_get_header (WbMatrixView *self,
+                           gboolean      row,
+                           guint         index)
+{
+  GPtrArray *headers;
+
+  g_return_val_if_fail (WB_IS_MATRIX_VIEW (self), NULL);
+
+  headers = row ? self->row_headers : self->column_headers;
+  return index < headers->len ? headers->pdata[index] : NULL;
+}
+
+GtkWidget *
+wb_matrix_view_get_cell_widget (WbMatrixView *self,
+                                guint         row,
+                                guint         column)
+{
+  guint8 result;
+
+  g_return_val_if_fail (WB_IS_MATRIX_VIEW (self), NULL);
+
+  result = wb_matrix_view_get_result (self, row, column);
+  return result != NO_CELL ? self->protos[result][0] : NULL;
+}
+
+void
+wb_matrix_view_set_selected (WbMatrixView *self,
+                             int           row,
+                             int           column)
+{
+  g_return_if_fail (WB_IS_MATRIX_VIEW (self));
+
+  if (row == self->selected_row && column == self->selected_column)
+    return;
+  self->selected_row = row;
+  self->selected_column = column;
+  if (view_result (self, row, column) != NO_CELL)
+    view_keep_in_view (self, row, column);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static gboolean
+cell_position (int    row,
+               int    column,
+               guint *out_row,
+               guint *out_column)
+{
+  if (row < 0 || column < 0)
+    return FALSE;
+  if (out_row != NULL)
+    *out_row = row;
+  if (out_column != NULL)
+    *out_column = column;
+  return TRUE;
+}
+
+gboolean
+wb_matrix_view_get_selected (WbMatrixView *self,
+                             guint        *row,
+                             guint        *column)
+{
+  g_return_val_if_fail (WB_IS_MATRIX_VIEW (self), FALSE);
+
+  return cell_position (self->selected_row, self->selected_column, row, column);
+}
+
+gboolean
+wb_matrix_view_get_focus (WbMatrixView *self,
+                          guint        *row,
+                          guint        *column)
+{
+  g_return_val_if_fail (WB_IS_MATRIX_VIEW (self), FALSE);
+
+  return cell_position (self->focus_row, self->focus_column, row, column);
+}
+
+/* --- GtkWidget / GObject ------------------------------------------------------------ */
+
+static void
+view_set_adjustments (WbMatrixView  *self,
+                      GtkAdjustment *hadjustment,
+                      GtkAdjustment *vadjustment)
+{
+  GtkAdjustment **slots[] = { &self->hadjustment, &self->vadjustment };
+  GtkAdjustment *adjustments[] = { hadjustment, vadjustment };
+
+  for (guint i = 0; i < G_N_ELEMENTS (slots); i++)
+    {
+      if (*slots[i] != NULL)
+        g_signal_handlers_disconnect_by_data (*slots[i], self);
+      g_set_object (slots[i], adjustments[i]);
+      if (adjustments[i] != NULL)
+        {
+          g_signal_connect_swapped (adjustments[i], "changed",
+                                    G_CALLBACK (on_adjustment_changed_cb), self);
+          g_signal_connect_swapped (adjustments[i], "value-changed",
+                                    G_CALLBACK (on_adjustment_value_changed_cb), self);
+        }
+    }
+}
+
+static void
+wb_matrix_view_root (GtkWidget *widget)
+{
+  WbMatrixView *self = WB_MATRIX_VIEW (widget);
+  GtkWidget *scrolled;
+
+  GTK_WIDGET_CLASS (wb_matrix_view_parent_class)->root (widget);
+
+  scrolled = gtk_widget_get_ancestor (widget, GTK_TYPE_SCROLLED_WINDOW);
+  if (scrolled != NULL)
+    view_set_adjustments (self,
+                          gtk_scrolled_window_get_hadjustment (GTK_SCROLLED_WINDOW (scrolled)),
+                          gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled)));
+}
+
+static void
+wb_matrix_view_unroot (GtkWidget *widget)
+{
+  WbMatrixView *self = WB_MATRIX_VIEW (widget);
+
+  view_set_adjustments (self, NULL, NULL);
+  if (self->keep_tick != 0)
+    {
+      gtk_widget_remove_tick_callback (widget, self->keep_tick);
+      self->keep_tick = 0;
+    }
+
+  GTK_WIDGET_CLASS (wb_matrix_view_parent_class)->unroot (widget);
+}
+
+static void
+wb_matrix_view_dispose (GObject *object)
+{
+  WbMatrixView *self = WB_MATRIX_VIEW (object);
+  GtkWidget *child;
+
+  view_set_adjustments (self, NULL, NULL);
+  if (self->describe_destroy != NULL)
+    self->describe_destroy (self->describe_data);
+  self->describe = NULL;
+  self->describe_data = NULL;
+  self->describe_destroy = NULL;
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
+  g_clear_pointer (&self->row_headers, g_ptr_array_unref);
+  g_clear_pointer (&self->column_headers, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (wb_matrix_view_parent_class)->dispose (object);
+}
+
+static void
+wb_matrix_view_finalize (GObject *object)
+{
+  WbMatrixView *self = WB_MATRIX_VIEW (object);
+
+  g_free (self->results);
+  g_free (self->column_counts);
+  g_free (self->column_x);
+
+  G_OBJECT_CLASS (wb_matrix_view_parent_class)->finalize (object);
+}
+
+static void
+wb_matrix_view_class_init (WbMatrixViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = wb_matrix_view_dispose;
+  object_class->finalize = wb_matrix_view_finalize;
+  widget_class->measure = wb_matrix_view_measure;
+  widget_class->size_allocate = wb_matrix_view_size_allocate;
+  widget_class->snapshot = wb_matrix_view_snapshot;
+  widget_class->query_tooltip = wb_matrix_view_query_tooltip;
+  widget_class->grab_focus = wb_matrix_view_grab_focus;
+  widget_class->root = wb_matrix_view_root;
+  widget_class->unroot = wb_matrix_view_unroot;
+
+  /**
+   * WbMatrixView::cell-activated:
+   * @row: the cell's row
+   * @column: the cell's column
+   *
+   * A click on a cell, or Enter or Space on the focused one.
+   */
+  signals[SIGNAL_CELL_ACTIVATED] =
+    g_signal_new ("cell-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_UINT);
+
+  gtk_widget_class_set_css_name (widget_class, "matrixview");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GRID);
+}
+
+/* Hidden from the pointer and from assistive technologies: drawn only. */
+static GtkWidget *
+view_proto_new (WbMatrixView *self,
+                GtkWidget    *proto)
+{
+  gtk_widget_set_can_target (proto, FALSE);
+  gtk_accessible_update_state (GTK_ACCESSIBLE (proto), GTK_ACCESSIBLE_STATE_HIDDEN, TRUE, -1);
+  gtk_widget_set_parent (proto, GTK_WIDGET (self));
+  return proto;
+}
+
+static void
+wb_matrix_view_init (WbMatrixView *self)
+{
+  GtkEventController *controller;
+
+  self->row_headers = g_ptr_array_new ();
+  self->column_headers = g_ptr_array_new ();
+  self->column_counts = g_new0 (guint, N_RESULTS);
+  self->column_x = g_new0 (int, 1);
+  self->focus_row = self->focus_column = -1;
+  self->hover_row = self->hover_column = -1;
+  self->selected_row = self->selected_column = -1;
+  self->keep_row = self->keep_column = -1;
+  gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
+  gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
+
+  self->corner = gtk_label_new (_("From ↓ To →"));
+  gtk_widget_add_css_class (self->corner, "caption");
+  gtk_widget_add_css_class (self->corner, "dim-label");
+  gtk_widget_set_valign (self->corner, GTK_ALIGN_END);
+  gtk_label_set_xalign (GTK_LABEL (self->corner), 0.0);
+  gtk_widget_set_parent (self->corner, GTK_WIDGET (self));
+
+  for (guint r = 0; r < N_RESULTS; r++)
+    for (guint h = 0; h < 2; h++)
+      {
+        GtkWidget *proto = view_proto_new (self, wb_matrix_view_cell_new (FALSE));
+        const char *label = wb_matrix_view_result_label (result_ids[r]);
+
+        wb_matrix_view_cell_set_result (proto, result_ids[r], label, NULL, FALSE);
+        if (h == 1)
+          gtk_widget_set_state_flags (proto, GTK_STATE_FLAG_PRELIGHT, FALSE);
+        self->protos[r][h] = proto;
+      }
+  for (guint r = 0; r < N_RESULTS; r++)
+    {
+      GtkWidget *proto = view_proto_new (self, wb_matrix_view_cell_new (FALSE));
+      const char *label = wb_matrix_view_result_label (result_ids[r]);
+
+      wb_matrix_view_cell_set_result (proto, result_ids[r], label, NULL, FALSE);
+      self->wide_protos[r] = proto;
+    }
+  self->selection_ring = view_proto_new (self, gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0));
+  gtk_widget_add_css_class (self->selection_ring, "matrix-cell-ring");
+  gtk_widget_add_css_class (self->selection_ring, "selected");
+  self->focus_ring = view_proto_new (self, gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0));
+  gtk_widget_add_css_class (self->focus_ring, "matrix-cell-ring");
+  gtk_widget_add_css_class (self->focus_ring, "focus");
+
+  controller = gtk_event_controller_key_new ();
+  g_signal_connect (controller, "key-pressed", G_CALLBACK (on_key_pressed_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), controller);
+
+  controller = GTK_EVENT_CONTROLLER (gtk_gesture_click_new ());
+  g_signal_connect (controller, "pressed", G_CALLBACK (on_pressed_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), controller);
+
+  controller = gtk_event_controller_motion_new ();
+  g_signal_connect (controller, "motion", G_CALLBACK (on_motion_cb), self);
+  g_signal_connect (controller, "leave", G_CALLBACK (on_leave_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), controller);
+
+  controller = gtk_event_controller_focus_new ();
+  g_signal_connect_swapped (controller, "enter", G_CALLBACK (on_focus_changed_cb), self);
+  g_signal_connect_swapped (controller, "leave", G_CALLBACK (on_focus_changed_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), controller);
+}
