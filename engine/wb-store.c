@@ -1144,10 +1144,28 @@ load_vm_services (WbStore  *self,
   sqlite3_bind_int64 (stmt, 1, vm->id);
   while ((rc = step_row (self, stmt, error)) == SQLITE_ROW)
     {
-      g_autofree char *spec = g_strdup_printf ("tcp:%d:%s", sqlite3_column_int (stmt, 0),
-                                               column_text (stmt, 1));
+      int port = sqlite3_column_int (stmt, 0);
+      const char *kind = column_text (stmt, 1);
+      WbVmService service = { (guint16) port, WB_VM_SERVICE_SSH };
+      gboolean known = FALSE;
+      g_autofree char *spec = NULL;
 
-      /* The model's own parser keeps one definition of a valid service. */
+      /* wb_vm_apply_guest() copies the whole VM for each service, and
+       * loading every VM at once is what a subscribing client waits for:
+       * the usual kinds are read directly (rows come by port, each port
+       * once), anything else goes through the model's own parser. */
+      for (int k = WB_VM_SERVICE_SSH; k <= WB_VM_SERVICE_ECHO && !known; k++)
+        {
+          known = kind != NULL && g_ascii_strcasecmp (kind, wb_vm_service_kind_to_string (k)) == 0;
+          if (known)
+            service.kind = k;
+        }
+      if (known && port >= 1 && port <= G_MAXUINT16)
+        {
+          g_array_append_val (vm->services, service);
+          continue;
+        }
+      spec = g_strdup_printf ("tcp:%d:%s", port, kind);
       if (!wb_vm_apply_guest (vm, "service", 0, spec, NULL))
         return set_corrupt (self, error, "service", spec);
     }

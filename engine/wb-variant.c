@@ -110,41 +110,38 @@ wb_variant_from_adapters (const WbVm *vm)
   return g_variant_builder_end (&b);
 }
 
-/* The enabled adapters, each reduced to what a one-line summary shows:
- * slot, enabled, attachment and the attachment's target key. */
+/* Summary: the enabled adapters, each (slot, attachment, target). Compact
+ * and built without format strings: a subscribing client gets one per VM,
+ * and with many VMs their size is most of what it waits for. */
 GVariant *
 wb_variant_adapter_summary (const WbVm *vm)
 {
-  GVariantBuilder b;
+  GVariant *items[WB_MAX_ADAPTERS];
+  guint n = 0;
 
-  g_variant_builder_init (&b, G_VARIANT_TYPE ("aa{sv}"));
   for (guint i = 0; i < WB_MAX_ADAPTERS; i++)
     {
       const WbAdapter *a = &vm->adapters[i];
-      const char *key = NULL;
       const char *target = NULL;
-      GVariantBuilder d;
+      GVariant *item[3];
 
       if (!a->enabled)
         continue;
       switch (a->attachment)
         {
-        case WB_ATTACHMENT_INTNET: key = "intnet"; target = a->intnet; break;
-        case WB_ATTACHMENT_NATNETWORK: key = "nat-network"; target = a->nat_network; break;
-        case WB_ATTACHMENT_BRIDGED: key = "bridge-adapter"; target = a->bridge_adapter; break;
-        case WB_ATTACHMENT_HOSTONLY: key = "hostonly-adapter"; target = a->hostonly_adapter; break;
-        case WB_ATTACHMENT_GENERIC: key = "generic-driver"; target = a->generic_driver; break;
+        case WB_ATTACHMENT_INTNET: target = a->intnet; break;
+        case WB_ATTACHMENT_NATNETWORK: target = a->nat_network; break;
+        case WB_ATTACHMENT_BRIDGED: target = a->bridge_adapter; break;
+        case WB_ATTACHMENT_HOSTONLY: target = a->hostonly_adapter; break;
+        case WB_ATTACHMENT_GENERIC: target = a->generic_driver; break;
         default: break;
         }
-      g_variant_builder_init (&d, G_VARIANT_TYPE_VARDICT);
-      ADD (&d, "slot", g_variant_new_uint32 (a->slot));
-      ADD (&d, "enabled", g_variant_new_boolean (TRUE));
-      ADD (&d, "attachment", g_variant_new_string (wb_attachment_to_key (a->attachment)));
-      if (key != NULL)
-        ADD (&d, key, g_variant_new_string (target != NULL ? target : ""));
-      g_variant_builder_add_value (&b, g_variant_builder_end (&d));
+      item[0] = g_variant_new_uint32 (a->slot);
+      item[1] = g_variant_new_string (wb_attachment_to_key (a->attachment));
+      item[2] = g_variant_new_string (target != NULL ? target : "");
+      items[n++] = g_variant_new_tuple (item, G_N_ELEMENTS (item));
     }
-  return g_variant_builder_end (&b);
+  return g_variant_new_array (G_VARIANT_TYPE ("(uss)"), items, n);
 }
 
 GVariant *

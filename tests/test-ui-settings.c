@@ -314,13 +314,19 @@ close_window (gpointer window)
   wait_for (window_is_gone, GSIZE_TO_POINTER (type));
 }
 
+/* The tab of adapter @slot, shown as a click on its switcher button
+ * would: the dialog builds a tab when it is first shown. */
 static WbAdapterPage *
 page (WbVmSettingsDialog *dialog,
       guint               slot)
 {
-  g_autofree char *id = g_strdup_printf ("page%u", slot);
-  WbAdapterPage *found = child (dialog, id);
+  g_autofree char *id = g_strdup_printf ("bin%u", slot);
+  AdwBin *bin = child (dialog, id);
+  WbAdapterPage *found;
 
+  adw_view_stack_set_visible_child (child (dialog, "stack"), GTK_WIDGET (bin));
+  found = WB_ADAPTER_PAGE (adw_bin_get_child (bin));
+  g_assert_nonnull (found);
   g_assert_cmpuint (wb_adapter_page_get_slot (found), ==, slot);
   return found;
 }

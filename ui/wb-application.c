@@ -110,6 +110,13 @@ wb_application_startup (GApplication *app)
     { "win.preferences", { "<Control>comma", NULL } },
   };
 
+  WbApplication *self = WB_APPLICATION (app);
+
+  /* The engine exports its objects and a worker thread loads them while
+   * GTK starts up here; the first window takes the load over. */
+  if (self->connection != NULL)
+    wb_window_prefetch (self->connection);
+
   G_APPLICATION_CLASS (wb_application_parent_class)->startup (app);
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions,

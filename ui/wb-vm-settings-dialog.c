@@ -21,6 +21,9 @@ struct _WbVmSettingsDialog
   gboolean            busy;
   gboolean            loading;        /* the VM's adapters are on their way */
   gboolean            close_when_applied;
+  /* A tab is built when it is first shown: NULL until then. */
+  WbAdapterPage      *pages[N_PAGES];
+  GHashTable         *choices;        /* attachment -> GStrv, as listed */
 
   /* Template children. */
   AdwToastOverlay    *toast_overlay;
@@ -29,10 +32,10 @@ struct _WbVmSettingsDialog
   GtkButton          *apply_button;
   GtkSpinner         *spinner;
   AdwViewStack       *stack;
-  WbAdapterPage      *page1;
-  WbAdapterPage      *page2;
-  WbAdapterPage      *page3;
-  WbAdapterPage      *page4;
+  AdwBin             *bin1;
+  AdwBin             *bin2;
+  AdwBin             *bin3;
+  AdwBin             *bin4;
 };
 
 G_DEFINE_FINAL_TYPE (WbVmSettingsDialog, wb_vm_settings_dialog, ADW_TYPE_WINDOW)
@@ -46,13 +49,22 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+/* The tab of adapter @index + 1, or NULL when it was never shown. */
 static WbAdapterPage *
 get_page (WbVmSettingsDialog *self,
           guint               index)
 {
-  WbAdapterPage *pages[N_PAGES] = { self->page1, self->page2, self->page3, self->page4 };
+  return self->pages[index];
+}
 
-  return pages[index];
+/* What holds that tab in the stack. */
+static AdwBin *
+get_bin (WbVmSettingsDialog *self,
+         guint               index)
+{
+  AdwBin *bins[N_PAGES] = { self->bin1, self->bin2, self->bin3, self->bin4 };
+
+  return bins[index];
 }
 
 static gboolean
@@ -60,7 +72,6 @@ is_running (WbVmSettingsDialog *self)
 {
   return g_strcmp0 (wb_dbus_vm_get_state (self->vm), "running") == 0;
 }
-
 
 static void
 update_buttons (WbVmSettingsDialog *self)
@@ -72,8 +83,14 @@ update_buttons (WbVmSettingsDialog *self)
   for (guint i = 0; i < N_PAGES; i++)
     {
       WbAdapterPage *page = get_page (self, i);
-      AdwViewStackPage *stack_page = adw_view_stack_get_page (self->stack, GTK_WIDGET (page));
-      gboolean page_valid = wb_adapter_page_get_valid (page);
+      AdwViewStackPage *stack_page;
+      gboolean page_valid;
+
+      /* A tab never shown holds no edit. */
+      if (page == NULL)
+        continue;
+      stack_page = adw_view_stack_get_page (self->stack, GTK_WIDGET (get_bin (self, i)));
+      page_valid = wb_adapter_page_get_valid (page);
 
       adw_view_stack_page_set_needs_attention (stack_page, !page_valid);
       valid = valid && page_valid;
@@ -122,8 +139,11 @@ load_adapters (WbVmSettingsDialog *self,
   for (guint i = 0; i < N_PAGES; i++)
     {
       WbAdapterPage *page = get_page (self, i);
-      g_autoptr(GVariant) adapter = wb_vm_find_adapter (adapters, wb_adapter_page_get_slot (page));
+      g_autoptr(GVariant) adapter = NULL;
 
+      if (page == NULL)
+        continue;
+      adapter = wb_vm_find_adapter (adapters, wb_adapter_page_get_slot (page));
       if (adapter == NULL)
         continue;
       if (reset)
@@ -167,7 +187,10 @@ on_vm_state_changed_cb (WbVmSettingsDialog *self)
   gboolean running = is_running (self);
 
   for (guint i = 0; i < N_PAGES; i++)
-    wb_adapter_page_set_running (get_page (self, i), running);
+    {
+      if (get_page (self, i) != NULL)
+        wb_adapter_page_set_running (get_page (self, i), running);
+    }
   adw_window_title_set_title (self->window_title,
                               running ? _("Network (Running)") : _("Network"));
   update_buttons (self);
@@ -190,8 +213,13 @@ set_choices (WbVmSettingsDialog *self,
              const char         *attachment,
              const char * const *names)
 {
+  /* Kept for the tabs shown later. */
+  g_hash_table_insert (self->choices, (gpointer) attachment, g_strdupv ((char **) names));
   for (guint i = 0; i < N_PAGES; i++)
-    wb_adapter_page_set_choices (get_page (self, i), attachment, names);
+    {
+      if (get_page (self, i) != NULL)
+        wb_adapter_page_set_choices (get_page (self, i), attachment, names);
+    }
   update_buttons (self);
 }
 
@@ -281,6 +309,57 @@ list_choices (WbVmSettingsDialog *self)
                                           choices_call_new (self, "hostonly"));
   wb_dbus_engine_call_list_int_nets (self->engine, self->cancellable, on_choices_listed_cb,
                                      choices_call_new (self, "intnet"));
+}
+
+/* --- the tabs -------------------------------------------------------------- */
+
+/* Builds the tab of adapter @index + 1 as it is first shown: four at once
+ * would make the dialog open several times slower, for tabs often never
+ * looked at. It starts from what the dialog knows now. */
+static void
+ensure_page (WbVmSettingsDialog *self,
+             guint               index)
+{
+  WbAdapterPage *page;
+  GHashTableIter iter;
+  gpointer attachment, names;
+
+  if (self->pages[index] != NULL)
+    return;
+
+  page = g_object_new (WB_TYPE_ADAPTER_PAGE, "slot", index + 1, NULL);
+  self->pages[index] = page;
+  adw_bin_set_child (get_bin (self, index), GTK_WIDGET (page));
+  wb_adapter_page_set_running (page, is_running (self));
+  /* While LoadAdapters runs, its reply fills the page. */
+  if (!self->loading)
+    {
+      g_autoptr(GVariant) adapter = wb_vm_find_adapter (wb_dbus_vm_get_adapters (self->vm),
+                                                        index + 1);
+
+      if (adapter != NULL)
+        wb_adapter_page_set_adapter (page, adapter);
+    }
+  g_hash_table_iter_init (&iter, self->choices);
+  while (g_hash_table_iter_next (&iter, &attachment, &names))
+    wb_adapter_page_set_choices (page, attachment, names);
+  g_signal_connect_object (page, "notify::valid", G_CALLBACK (on_page_changed_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (page, "notify::modified", G_CALLBACK (on_page_changed_cb),
+                           self, G_CONNECT_SWAPPED);
+  update_buttons (self);
+}
+
+static void
+on_visible_page_cb (WbVmSettingsDialog *self)
+{
+  GtkWidget *visible = adw_view_stack_get_visible_child (self->stack);
+
+  for (guint i = 0; i < N_PAGES; i++)
+    {
+      if (visible == GTK_WIDGET (get_bin (self, i)))
+        ensure_page (self, i);
+    }
 }
 
 /* --- applying --------------------------------------------------------------- */
@@ -389,6 +468,8 @@ apply (WbVmSettingsDialog *self,
   g_variant_builder_init (&builder, running ? G_VARIANT_TYPE ("a(suas)") : G_VARIANT_TYPE ("a(sus)"));
   for (guint i = 0; i < N_PAGES; i++)
     {
+      if (get_page (self, i) == NULL)
+        continue;
       if (running)
         wb_adapter_page_collect_live_changes (get_page (self, i), &builder);
       else
@@ -552,6 +633,8 @@ wb_vm_settings_dialog_constructed (GObject *object)
                            G_CALLBACK (on_vm_name_changed_cb), self, G_CONNECT_SWAPPED);
   on_vm_name_changed_cb (self);
   on_vm_state_changed_cb (self);
+  g_signal_connect_object (self->stack, "notify::visible-child",
+                           G_CALLBACK (on_visible_page_cb), self, G_CONNECT_SWAPPED);
 
   /* A client subscribed to summaries has not loaded this VM's adapters
    * unless its details showed it: the dialog opens with them, not empty.
@@ -568,6 +651,7 @@ wb_vm_settings_dialog_constructed (GObject *object)
     }
   else
     load_adapters (self, adapters, TRUE);
+  on_visible_page_cb (self);
 
   self->engine = wb_client_get_engine_sync (self->connection, NULL, &error);
   if (self->engine == NULL)
@@ -587,6 +671,7 @@ wb_vm_settings_dialog_dispose (GObject *object)
   g_clear_object (&self->engine);
   g_clear_object (&self->vm);
   g_clear_object (&self->connection);
+  g_clear_pointer (&self->choices, g_hash_table_unref);
 
   G_OBJECT_CLASS (wb_vm_settings_dialog_parent_class)->dispose (object);
 }
@@ -663,13 +748,12 @@ wb_vm_settings_dialog_class_init (WbVmSettingsDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, WbVmSettingsDialog, apply_button);
   gtk_widget_class_bind_template_child (widget_class, WbVmSettingsDialog, spinner);
   gtk_widget_class_bind_template_child (widget_class, WbVmSettingsDialog, stack);
-  gtk_widget_class_bind_template_child (widget_class, WbVmSettingsDialog, page1);
-  gtk_widget_class_bind_template_child (widget_class, WbVmSettingsDialog, page2);
-  gtk_widget_class_bind_template_child (widget_class, WbVmSettingsDialog, page3);
-  gtk_widget_class_bind_template_child (widget_class, WbVmSettingsDialog, page4);
+  gtk_widget_class_bind_template_child (widget_class, WbVmSettingsDialog, bin1);
+  gtk_widget_class_bind_template_child (widget_class, WbVmSettingsDialog, bin2);
+  gtk_widget_class_bind_template_child (widget_class, WbVmSettingsDialog, bin3);
+  gtk_widget_class_bind_template_child (widget_class, WbVmSettingsDialog, bin4);
   gtk_widget_class_bind_template_callback (widget_class, on_ok_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_apply_clicked_cb);
-  gtk_widget_class_bind_template_callback (widget_class, on_page_changed_cb);
 
   gtk_widget_class_install_action (widget_class, "settings.port-forwarding", "u",
                                    port_forwarding_action);
@@ -680,6 +764,7 @@ static void
 wb_vm_settings_dialog_init (WbVmSettingsDialog *self)
 {
   self->cancellable = g_cancellable_new ();
+  self->choices = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) g_strfreev);
   gtk_widget_init_template (GTK_WIDGET (self));
 }
 

@@ -18,40 +18,28 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 char *
-wb_window_summarize_adapters (GVariant *adapters)
+wb_window_summarize_adapters (GVariant *summary)
 {
-  g_autoptr(GString) summary = g_string_new (NULL);
+  g_autoptr(GString) text = g_string_new (NULL);
   GVariantIter iter;
-  GVariant *adapter;
+  const char *attachment;
+  const char *target;
+  guint32 slot;
 
-  g_variant_iter_init (&iter, adapters);
-  while ((adapter = g_variant_iter_next_value (&iter)) != NULL)
+  g_variant_iter_init (&iter, summary);
+  while (g_variant_iter_next (&iter, "(u&s&s)", &slot, &attachment, &target))
     {
-      g_autoptr(GVariant) owned = adapter;
-      const char *attachment = "null";
-      const char *target = NULL;
-      const char *key;
-      gboolean enabled = FALSE;
-      guint32 slot = 0;
-
-      g_variant_lookup (adapter, "enabled", "b", &enabled);
-      g_variant_lookup (adapter, "slot", "u", &slot);
-      g_variant_lookup (adapter, "attachment", "&s", &attachment);
-      if (!enabled)
-        continue;
-
-      if (summary->len > 0)
-        g_string_append (summary, ", ");
+      if (text->len > 0)
+        g_string_append (text, ", ");
       /* Translators: "Adapter 1: NAT" */
-      g_string_append_printf (summary, _("Adapter %u: %s"), slot, wb_ui_attachment_label (attachment));
-      key = wb_ui_attachment_target_key (attachment);
-      if (key != NULL && g_variant_lookup (adapter, key, "&s", &target) && *target != '\0')
-        g_string_append_printf (summary, " ‘%s’", target);
+      g_string_append_printf (text, _("Adapter %u: %s"), slot, wb_ui_attachment_label (attachment));
+      if (*target != '\0')
+        g_string_append_printf (text, " ‘%s’", target);
     }
 
-  if (summary->len == 0)
+  if (text->len == 0)
     return g_strdup (_("No network adapters"));
-  return g_string_free (g_steal_pointer (&summary), FALSE);
+  return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
 /* --- closures of the list's row factory ----------------------------------- */
@@ -316,13 +304,14 @@ on_manager_ready_cb (GObject      *source,
 {
   g_autoptr(WbWindow) self = user_data;
   g_autoptr(GError) error = NULL;
-  GDBusObjectManager *manager = wb_dbus_object_manager_client_new_finish (result, &error);
+  GDBusObjectManager *manager = g_task_propagate_pointer (G_TASK (result), &error);
   g_autolist(GDBusObject) objects = NULL;
   g_autoptr(GPtrArray) named = NULL;
 
   if (manager == NULL)
     {
-      wb_ui_toast_error (self->toast_overlay, error);
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        wb_ui_toast_error (self->toast_overlay, error);
       return;
     }
 
@@ -360,25 +349,143 @@ on_manager_ready_cb (GObject      *source,
   _wb_window_update_actions (self);
 }
 
+/* Subscribes and builds the object manager on a worker thread: the
+ * engine exports its tree while GTK draws the first frames, and no reply
+ * waits on a busy UI thread between the two steps. With no thread-default
+ * context here, the manager and its proxies deliver their signals in the
+ * global default context, the UI thread's. */
 static void
-on_subscribed_cb (GObject      *source,
+load_manager_thread (GTask        *task,
+                     gpointer      source_object,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  GDBusConnection *connection = task_data;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  GDBusObjectManager *manager;
+
+  /* Rows need only the summaries; the details and the settings load a
+   * VM's adapters when they show it. */
+  reply = g_dbus_connection_call_sync (connection, NULL, WB_ENGINE_OBJECT_PATH,
+                                       "io.github.wirebox.Engine", "SubscribeSummaries",
+                                       NULL, G_VARIANT_TYPE_UNIT, G_DBUS_CALL_FLAGS_NONE, -1,
+                                       cancellable, &error);
+  if (reply == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  manager = wb_dbus_object_manager_client_new_sync (connection,
+                                                    G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_NONE,
+                                                    NULL, WB_ENGINE_OBJECT_PATH,
+                                                    cancellable, &error);
+  if (manager == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, manager, g_object_unref);
+}
+
+static void
+load_manager_async (GDBusConnection     *connection,
+                    GCancellable        *cancellable,
+                    GAsyncReadyCallback  callback,
+                    gpointer             user_data)
+{
+  /* No source object: the worker may drop the task's last reference, and
+   * a window must not be released there. */
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, load_manager_async);
+  g_task_set_task_data (task, g_object_ref (connection), g_object_unref);
+  g_task_run_in_thread (task, load_manager_thread);
+}
+
+/* A load started by wb_window_prefetch(), kept on its connection until a
+ * window takes it over. */
+#define PREFETCH_KEY "wb-window-prefetch"
+
+typedef struct
+{
+  GDBusConnection    *connection;  /* unowned: the load holds it */
+  GDBusObjectManager *manager;     /* once loaded */
+  GError             *error;       /* once failed */
+  GTask              *waiter;      /* the window's load, once taken over */
+} Prefetch;
+
+static void
+prefetch_free (gpointer data)
+{
+  Prefetch *prefetch = data;
+
+  g_clear_object (&prefetch->manager);
+  g_clear_error (&prefetch->error);
+  g_clear_object (&prefetch->waiter);
+  g_free (prefetch);
+}
+
+/* Hands the result over to @task and forgets the prefetch. */
+static void
+prefetch_hand_over (Prefetch *prefetch,
+                    GTask    *task)
+{
+  if (prefetch->manager != NULL)
+    g_task_return_pointer (task, g_steal_pointer (&prefetch->manager), g_object_unref);
+  else
+    g_task_return_error (task, g_steal_pointer (&prefetch->error));
+  g_object_set_data (G_OBJECT (prefetch->connection), PREFETCH_KEY, NULL);
+}
+
+static void
+on_prefetched_cb (GObject      *source,
                   GAsyncResult *result,
                   gpointer      user_data)
 {
-  g_autoptr(WbWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
+  Prefetch *prefetch = user_data;
+  g_autoptr(GTask) waiter = NULL;
 
-  if (!wb_dbus_engine_call_subscribe_summaries_finish (WB_DBUS_ENGINE (source), result, &error))
+  prefetch->manager = g_task_propagate_pointer (G_TASK (result), &prefetch->error);
+  if (prefetch->waiter != NULL)
     {
-      wb_ui_toast_error (self->toast_overlay, error);
+      waiter = g_steal_pointer (&prefetch->waiter);
+      prefetch_hand_over (prefetch, waiter);
+    }
+}
+
+void
+wb_window_prefetch (GDBusConnection *connection)
+{
+  Prefetch *prefetch;
+
+  g_return_if_fail (G_IS_DBUS_CONNECTION (connection));
+
+  if (g_object_get_data (G_OBJECT (connection), PREFETCH_KEY) != NULL)
+    return;
+  prefetch = g_new0 (Prefetch, 1);
+  prefetch->connection = connection;
+  g_object_set_data_full (G_OBJECT (connection), PREFETCH_KEY, prefetch, prefetch_free);
+  load_manager_async (connection, NULL, on_prefetched_cb, prefetch);
+}
+
+/* Takes over a prefetch on the window's connection, else loads anew. */
+static void
+load_manager (WbWindow *self)
+{
+  Prefetch *prefetch = g_object_get_data (G_OBJECT (self->connection), PREFETCH_KEY);
+  g_autoptr(GTask) task = NULL;
+
+  if (prefetch == NULL || prefetch->waiter != NULL)
+    {
+      load_manager_async (self->connection, self->cancellable, on_manager_ready_cb,
+                          g_object_ref (self));
       return;
     }
-
-  wb_dbus_object_manager_client_new (self->connection,
-                                     G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_NONE,
-                                     NULL, WB_ENGINE_OBJECT_PATH,
-                                     self->cancellable, on_manager_ready_cb,
-                                     g_object_ref (self));
+  task = g_task_new (NULL, self->cancellable, on_manager_ready_cb, g_object_ref (self));
+  g_task_set_source_tag (task, load_manager);
+  if (prefetch->manager != NULL || prefetch->error != NULL)
+    prefetch_hand_over (prefetch, task);
+  else
+    prefetch->waiter = g_steal_pointer (&task);
 }
 
 static void
@@ -397,10 +504,7 @@ on_engine_proxy_ready_cb (GObject      *source,
     }
   wb_vm_details_set_engine (self->details, self->engine);
   wb_connectivity_page_set_engine (self->connectivity_page, self->engine);
-  /* Rows need only the summaries; the details and the settings load a
-   * VM's adapters when they show it. */
-  wb_dbus_engine_call_subscribe_summaries (self->engine, self->cancellable, on_subscribed_cb,
-                                           g_object_ref (self));
+  _wb_window_update_actions (self);
 }
 
 /* --- GtkWindow ---------------------------------------------------------------- */
@@ -434,9 +538,11 @@ wb_window_constructed (GObject *object)
 
   G_OBJECT_CLASS (wb_window_parent_class)->constructed (object);
 
+  /* Both at once: the list waits only for the manager. */
   wb_dbus_engine_proxy_new (self->connection, G_DBUS_PROXY_FLAGS_NONE, NULL,
                             WB_ENGINE_OBJECT_PATH, self->cancellable,
                             on_engine_proxy_ready_cb, g_object_ref (self));
+  load_manager (self);
 }
 
 static void
