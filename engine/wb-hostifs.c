@@ -115,3 +115,18 @@ wb_host_ifs_list (void)
   g_ptr_array_sort (list, compare_by_name);
   return list;
 }
+
+char *
+wb_host_ifs_pick_bridge (void)
+{
+  g_autoptr(GPtrArray) ifs = wb_host_ifs_list ();
+
+  for (guint i = 0; i < ifs->len; i++)
+    {
+      const WbHostIf *hostif = g_ptr_array_index (ifs, i);
+
+      if (hostif->ip[0] != '\0')
+        return g_strdup (hostif->name);
+    }
+  return ifs->len > 0 ? g_strdup (((WbHostIf *) g_ptr_array_index (ifs, 0))->name) : NULL;
+}

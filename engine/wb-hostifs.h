@@ -20,5 +20,9 @@ typedef struct
 /* Every interface but loopback, sorted by name. */
 GPtrArray  *wb_host_ifs_list  (void);
 void        wb_host_if_free   (WbHostIf *hostif);
+/* The interface a user would bridge to: the first with an IPv4 address,
+ * else the first (whose emulated LAN is then the fallback subnet); NULL if
+ * the host has none. */
+char       *wb_host_ifs_pick_bridge (void);
 
 G_END_DECLS

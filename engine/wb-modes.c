@@ -300,20 +300,13 @@ lab_configure_intnet (Lab     *lab,
 }
 
 /* Any name will do: the lab's runtime plans its LAN on its own subnet and
- * touches no interface; the first real one reads most naturally. */
+ * touches no interface; the one a user would pick reads most naturally. */
 static char *
 bridge_name (void)
 {
-  g_autoptr(GPtrArray) ifs = wb_host_ifs_list ();
+  char *name = wb_host_ifs_pick_bridge ();
 
-  for (guint i = 0; i < ifs->len; i++)
-    {
-      const WbHostIf *hostif = g_ptr_array_index (ifs, i);
-
-      if (strcmp (hostif->name, "lo") != 0)
-        return g_strdup (hostif->name);
-    }
-  return g_strdup ("eth0");
+  return name != NULL ? name : g_strdup ("eth0");
 }
 
 static gboolean

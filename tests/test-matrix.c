@@ -355,24 +355,6 @@ test_cancel_and_stop (Fixture       *f,
   g_signal_handlers_disconnect_by_data (matrix, &changed);
 }
 
-/* The interface a user would bridge to: the first with an IPv4 address,
- * else the first (whose emulated LAN is then 10.10.10.0/24); NULL if the
- * host has none. */
-static char *
-bridge_interface (void)
-{
-  g_autoptr(GPtrArray) ifs = wb_host_ifs_list ();
-
-  for (guint i = 0; i < ifs->len; i++)
-    {
-      const WbHostIf *hostif = g_ptr_array_index (ifs, i);
-
-      if (hostif->ip[0] != '\0' && strcmp (hostif->ip, "0.0.0.0") != 0)
-        return g_strdup (hostif->name);
-    }
-  return ifs->len > 0 ? g_strdup (((WbHostIf *) g_ptr_array_index (ifs, 0))->name) : NULL;
-}
-
 static void
 test_natnetwork_bridged (Fixture       *f,
                          gconstpointer  data)
@@ -381,7 +363,7 @@ test_natnetwork_bridged (Fixture       *f,
   g_autoptr(GVariant) all = NULL;
   g_autoptr(GVariant) value = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *ifname = bridge_interface ();
+  g_autofree char *ifname = wb_host_ifs_pick_bridge ();
   g_autofree char *rule = NULL;
   g_autofree char *text = NULL;
   g_autofree const char **rules = NULL;

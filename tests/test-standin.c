@@ -169,23 +169,6 @@ test_unserved (Fixture       *f,
   wb_test_poweroff_vm (f, "natvm");
 }
 
-/* The host interface a user would bridge to: the first with an IPv4
- * address, else the first. */
-static char *
-bridge_interface (void)
-{
-  g_autoptr(GPtrArray) ifs = wb_host_ifs_list ();
-
-  for (guint i = 0; i < ifs->len; i++)
-    {
-      const WbHostIf *hostif = g_ptr_array_index (ifs, i);
-
-      if (hostif->ip[0] != '\0' && strcmp (hostif->ip, "0.0.0.0") != 0)
-        return g_strdup (hostif->name);
-    }
-  return ifs->len > 0 ? g_strdup (((WbHostIf *) g_ptr_array_index (ifs, 0))->name) : NULL;
-}
-
 /* A bridged VM reaches the stand-in through the LAN gateway and its
  * uplink's libslirp port, where the divert answers: the stand-in counts
  * the frames, libslirp itself gets none of them. */
@@ -193,7 +176,7 @@ static void
 test_bridged (Fixture       *f,
               gconstpointer  data)
 {
-  g_autofree char *ifname = bridge_interface ();
+  g_autofree char *ifname = wb_host_ifs_pick_bridge ();
   g_autofree char *address = NULL;
   g_autofree char *output = NULL;
   g_autofree char *arp = NULL;

@@ -195,23 +195,6 @@ vm_new (WbSettings       *settings,
   fail_on (error);
 }
 
-/* The interface a user would bridge to: the first with an IPv4 address,
- * else the first; the engine only mirrors its subnet. */
-static char *
-bridge_interface (void)
-{
-  g_autoptr(GPtrArray) ifs = wb_host_ifs_list ();
-
-  for (guint i = 0; i < ifs->len; i++)
-    {
-      const WbHostIf *hostif = g_ptr_array_index (ifs, i);
-
-      if (hostif->ip[0] != '\0' && strcmp (hostif->ip, "0.0.0.0") != 0)
-        return g_strdup (hostif->name);
-    }
-  return g_strdup (ifs->len > 0 ? ((WbHostIf *) g_ptr_array_index (ifs, 0))->name : "eth0");
-}
-
 /* Fills the store; returns the names of the VMs that take their address
  * from DHCP (to wait for). */
 static GPtrArray *
@@ -222,7 +205,9 @@ populate (void)
   g_autoptr(WbStore) store = wb_store_open (db, &error);
   g_autoptr(WbSettings) settings = NULL;
   g_autofree char *hostonly = NULL;
-  g_autofree char *ifname = bridge_interface ();
+  /* Any name will do when the host has none: the LAN is only emulated. */
+  g_autofree char *picked = wb_host_ifs_pick_bridge ();
+  const char *ifname = picked != NULL ? picked : "eth0";
   g_autofree char *natnet_rule = NULL;
   GPtrArray *dhcp = g_ptr_array_new_with_free_func (g_free);
 
