@@ -8,9 +8,15 @@
  * again. Headers stay real widgets; a cell is drawn from a prototype of
  * its result (styled by the CSS like the Modes tab's cells), and only the
  * focused cell is spoken, through the grid's own accessible label (GTK 4.8
- * cannot give a drawn cell an accessible object of its own). */
+ * cannot give a drawn cell an accessible object of its own).
+ *
+ * It scrolls itself (GtkScrollable) so that, as in a spreadsheet, the row
+ * headers stay at the left and the column headers at the top while the
+ * cells scroll under them: the user always sees whose cell is whose. */
 
 #define SPACING 4
+/* Room around the grid. */
+#define MARGIN  18
 
 #define N_RESULTS WB_MATRIX_VIEW_N_RESULTS
 #define NO_CELL   WB_MATRIX_VIEW_NO_CELL
@@ -55,17 +61,35 @@ struct _WbMatrixView
   int                       selected_row;
   int                       selected_column;
 
+  /* As allocated: where the grid's top left corner is, and how far its
+   * cells are scrolled. */
+  int                       origin_x;
+  int                       origin_y;
+  int                       scroll_x;
+  int                       scroll_y;
+
   /* The cell kept in view while the view's room changes (the details
    * slide in beside it), until the user scrolls. */
   GtkAdjustment            *hadjustment;
   GtkAdjustment            *vadjustment;
+  guint                     hscroll_policy : 1;
+  guint                     vscroll_policy : 1;
   int                       keep_row;
   int                       keep_column;
-  guint                     keep_tick;
   gboolean                  scrolling;
 };
 
-G_DEFINE_FINAL_TYPE (WbMatrixView, wb_matrix_view, GTK_TYPE_WIDGET)
+G_DEFINE_FINAL_TYPE_WITH_CODE (WbMatrixView, wb_matrix_view, GTK_TYPE_WIDGET,
+                               G_IMPLEMENT_INTERFACE (GTK_TYPE_SCROLLABLE, NULL))
+
+enum {
+  PROP_0,
+  PROP_HADJUSTMENT,
+  PROP_VADJUSTMENT,
+  PROP_HSCROLL_POLICY,
+  PROP_VSCROLL_POLICY,
+  N_PROPS
+};
 
 enum {
   SIGNAL_CELL_ACTIVATED,
@@ -347,6 +371,25 @@ view_compute_sizes (WbMatrixView *self)
     }
 }
 
+/* The grid's size, headers included, margins not. */
+static void
+view_grid_size (WbMatrixView *self,
+                int          *width,
+                int          *height)
+{
+  *width = self->column_x[self->column_headers->len] - SPACING;
+  *height = self->header_height + view_n_rows (self) * (self->cell_height + SPACING);
+}
+
+/* Where a cell is in the grid, unscrolled. */
+static int
+view_row_y (WbMatrixView *self,
+            int           row)
+{
+  return self->header_height + SPACING + row * (self->cell_height + SPACING);
+}
+
+/* Where a cell is in the widget, as scrolled. */
 static void
 view_cell_rect (WbMatrixView    *self,
                 int              row,
@@ -354,12 +397,13 @@ view_cell_rect (WbMatrixView    *self,
                 graphene_rect_t *rect)
 {
   graphene_rect_init (rect,
-                      self->column_x[column],
-                      self->header_height + SPACING + row * (self->cell_height + SPACING),
+                      self->origin_x + self->column_x[column] - self->scroll_x,
+                      self->origin_y + view_row_y (self, row) - self->scroll_y,
                       view_column_width (self, column),
                       self->cell_height);
 }
 
+/* Under the headers, no cell is seen. */
 static gboolean
 view_cell_at (WbMatrixView *self,
               double        x,
@@ -367,11 +411,14 @@ view_cell_at (WbMatrixView *self,
               int          *row,
               int          *column)
 {
-  double cy = y - self->header_height - SPACING;
+  double cy = y - self->origin_y + self->scroll_y - self->header_height - SPACING;
   guint n_columns = self->column_headers->len;
   guint low = 0, high = n_columns;
   int i, j;
 
+  if (x < self->origin_x + self->header_width || y < self->origin_y + self->header_height)
+    return FALSE;
+  x = x - self->origin_x + self->scroll_x;
   if (n_columns == 0 || x < self->column_x[0] || cy < 0 || self->cell_height <= 0)
     return FALSE;
   /* The last column that starts at or before x. */
@@ -406,13 +453,45 @@ wb_matrix_view_measure (GtkWidget      *widget,
                         int            *natural_baseline)
 {
   WbMatrixView *self = WB_MATRIX_VIEW (widget);
+  int width, height;
 
   view_compute_sizes (self);
-  if (orientation == GTK_ORIENTATION_HORIZONTAL)
-    *minimum = self->column_x[self->column_headers->len] - SPACING;
-  else
-    *minimum = self->header_height + view_n_rows (self) * (self->cell_height + SPACING);
+  view_grid_size (self, &width, &height);
+  *minimum = 2 * MARGIN + (orientation == GTK_ORIENTATION_HORIZONTAL ? width : height);
   *natural = *minimum;
+}
+
+/* The scroll position, clamped, that shows the kept cell beside the
+ * headers (@start: where a cell starts in the grid, @size: its size,
+ * @header: the headers' size, @origin: where the grid starts, @page: the
+ * room). */
+static double
+view_kept_value (double value,
+                 int    start,
+                 int    size,
+                 int    header,
+                 int    origin,
+                 int    page)
+{
+  value = MAX (value, origin + start + size + SPACING - page);
+  /* A cell larger than the room shows its start. */
+  return MIN (value, start - header - SPACING);
+}
+
+static void
+view_configure_adjustment (WbMatrixView  *self,
+                           GtkAdjustment *adjustment,
+                           double         value,
+                           int            page,
+                           int            total,
+                           int            step)
+{
+  int upper = MAX (total, page);
+
+  value = CLAMP (value, 0, upper - page);
+  self->scrolling = TRUE;
+  gtk_adjustment_configure (adjustment, value, 0, upper, step, page * 0.9, page);
+  self->scrolling = FALSE;
 }
 
 static void
@@ -422,17 +501,56 @@ wb_matrix_view_size_allocate (GtkWidget *widget,
                               int        baseline)
 {
   WbMatrixView *self = WB_MATRIX_VIEW (widget);
+  int grid_width, grid_height, x, y;
+  double hvalue = 0, vvalue = 0;
 
   view_compute_sizes (self);
+  view_grid_size (self, &grid_width, &grid_height);
+  /* Centred when it fits. */
+  self->origin_x = MAX (MARGIN, (width - grid_width) / 2);
+  self->origin_y = MARGIN;
+  if (self->hadjustment != NULL)
+    hvalue = gtk_adjustment_get_value (self->hadjustment);
+  if (self->vadjustment != NULL)
+    vvalue = gtk_adjustment_get_value (self->vadjustment);
+  if (view_result (self, self->keep_row, self->keep_column) != NO_CELL)
+    {
+      hvalue = view_kept_value (hvalue, self->column_x[self->keep_column],
+                                view_column_width (self, self->keep_column),
+                                self->header_width, self->origin_x, width);
+      vvalue = view_kept_value (vvalue, view_row_y (self, self->keep_row), self->cell_height,
+                                self->header_height, self->origin_y, height);
+    }
+  if (self->hadjustment != NULL)
+    {
+      view_configure_adjustment (self, self->hadjustment, hvalue, width, grid_width + 2 * MARGIN,
+                                 self->proto_width + SPACING);
+      hvalue = gtk_adjustment_get_value (self->hadjustment);
+    }
+  if (self->vadjustment != NULL)
+    {
+      view_configure_adjustment (self, self->vadjustment, vvalue, height, grid_height + 2 * MARGIN,
+                                 self->cell_height + SPACING);
+      vvalue = gtk_adjustment_get_value (self->vadjustment);
+    }
+  /* Whole pixels: the cells stay sharp. */
+  self->scroll_x = (int) (MAX (hvalue, 0) + 0.5);
+  self->scroll_y = (int) (MAX (vvalue, 0) + 0.5);
+
+  /* The corner stays; the column headers scroll across, the row headers
+   * up and down (see wb_matrix_view_snapshot () for what hides them). */
+  x = self->origin_x - self->scroll_x;
+  y = self->origin_y - self->scroll_y;
   gtk_widget_size_allocate (self->corner,
-                            &(GtkAllocation) { 0, 0, self->header_width, self->header_height }, -1);
+                            &(GtkAllocation) { self->origin_x, self->origin_y,
+                                               self->header_width, self->header_height }, -1);
   for (guint j = 0; j < self->column_headers->len; j++)
     gtk_widget_size_allocate (self->column_headers->pdata[j],
-                              &(GtkAllocation) { self->column_x[j], 0, view_column_width (self, j),
-                                                 self->header_height }, -1);
+                              &(GtkAllocation) { x + self->column_x[j], self->origin_y,
+                                                 view_column_width (self, j), self->header_height }, -1);
   for (guint i = 0; i < self->row_headers->len; i++)
     gtk_widget_size_allocate (self->row_headers->pdata[i],
-                              &(GtkAllocation) { 0, self->header_height + SPACING + i * (self->cell_height + SPACING),
+                              &(GtkAllocation) { self->origin_x, y + view_row_y (self, i),
                                                  self->header_width, self->cell_height }, -1);
   /* Drawn where the cells are, by translation. */
   for (guint r = 0; r < N_RESULTS; r++)
@@ -510,20 +628,27 @@ wb_matrix_view_snapshot (GtkWidget   *widget,
 {
   WbMatrixView *self = WB_MATRIX_VIEW (widget);
   guint n_rows = view_n_rows (self), n_columns = view_n_columns (self);
+  int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
+  /* Right of the row headers, below the column headers, with a gap that
+   * leaves room for the focus ring: what scrolls under them is hidden. */
+  int left = self->origin_x + self->header_width + SPACING / 2;
+  int top = self->origin_y + self->header_height + SPACING / 2;
+  int first_row, last_row;
 
-  gtk_widget_snapshot_child (widget, self->corner, snapshot);
-  for (guint j = 0; j < self->column_headers->len; j++)
-    gtk_widget_snapshot_child (widget, self->column_headers->pdata[j], snapshot);
-  for (guint i = 0; i < self->row_headers->len; i++)
-    gtk_widget_snapshot_child (widget, self->row_headers->pdata[i], snapshot);
-
-  for (guint i = 0; i < n_rows; i++)
+  gtk_snapshot_push_clip (snapshot, &GRAPHENE_RECT_INIT (left, top, MAX (width - left, 0),
+                                                         MAX (height - top, 0)));
+  /* Only the rows and columns in sight: a lab of 50 machines has 2,500
+   * cells. */
+  first_row = MAX ((self->scroll_y - SPACING) / (self->cell_height + SPACING) - 1, 0);
+  last_row = MIN ((self->scroll_y + height) / (self->cell_height + SPACING) + 1, (int) n_rows - 1);
+  for (int i = first_row; i <= last_row; i++)
     for (guint j = 0; j < n_columns; j++)
       {
         guint8 result = self->results[i * n_columns + j];
-        gboolean hover = (int) i == self->hover_row && (int) j == self->hover_column;
+        gboolean hover = i == self->hover_row && (int) j == self->hover_column;
+        int x = self->origin_x + self->column_x[j] - self->scroll_x;
 
-        if (result == NO_CELL)
+        if (result == NO_CELL || x + view_column_width (self, j) + SPACING < left || x - SPACING > width)
           continue;
         if (hover)
           view_snapshot_at (self, snapshot, self->protos[result][1], self->proto_width,
@@ -542,6 +667,17 @@ wb_matrix_view_snapshot (GtkWidget   *widget,
       view_result (self, self->focus_row, self->focus_column) != NO_CELL)
     view_snapshot_at (self, snapshot, self->focus_ring, self->proto_width, 0,
                       self->focus_row, self->focus_column);
+  gtk_snapshot_pop (snapshot);
+
+  gtk_snapshot_push_clip (snapshot, &GRAPHENE_RECT_INIT (left, 0, MAX (width - left, 0), height));
+  for (guint j = 0; j < self->column_headers->len; j++)
+    gtk_widget_snapshot_child (widget, self->column_headers->pdata[j], snapshot);
+  gtk_snapshot_pop (snapshot);
+  gtk_snapshot_push_clip (snapshot, &GRAPHENE_RECT_INIT (0, top, width, MAX (height - top, 0)));
+  for (guint i = 0; i < self->row_headers->len; i++)
+    gtk_widget_snapshot_child (widget, self->row_headers->pdata[i], snapshot);
+  gtk_snapshot_pop (snapshot);
+  gtk_widget_snapshot_child (widget, self->corner, snapshot);
 }
 
 /* --- focus, scrolling, pointer ---------------------------------------------------------- */
@@ -569,54 +705,8 @@ view_update_accessible (WbMatrixView *self)
                                   -1);
 }
 
-/* Brings the kept cell into the scrolled window's view. */
-static void
-view_scroll_to_kept (WbMatrixView *self)
-{
-  GtkWidget *scrolled = gtk_widget_get_ancestor (GTK_WIDGET (self), GTK_TYPE_SCROLLED_WINDOW);
-  GtkWidget *viewport;
-  GtkAdjustment *h, *v;
-  graphene_rect_t rect;
-  double x, y;
-
-  if (scrolled == NULL || view_result (self, self->keep_row, self->keep_column) == NO_CELL)
-    return;
-  viewport = gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (scrolled));
-  view_cell_rect (self, self->keep_row, self->keep_column, &rect);
-  if (viewport == NULL ||
-      !gtk_widget_translate_coordinates (GTK_WIDGET (self), viewport, rect.origin.x, rect.origin.y, &x, &y))
-    return;
-  h = gtk_scrolled_window_get_hadjustment (GTK_SCROLLED_WINDOW (scrolled));
-  v = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
-  x += gtk_adjustment_get_value (h);
-  y += gtk_adjustment_get_value (v);
-  self->scrolling = TRUE;
-  gtk_adjustment_clamp_page (h, x - SPACING, x + rect.size.width + SPACING);
-  gtk_adjustment_clamp_page (v, y - SPACING, y + rect.size.height + SPACING);
-  self->scrolling = FALSE;
-}
-
-static gboolean
-view_keep_tick_cb (GtkWidget     *widget,
-                   GdkFrameClock *clock,
-                   gpointer       user_data)
-{
-  WbMatrixView *self = WB_MATRIX_VIEW (widget);
-
-  self->keep_tick = 0;
-  view_scroll_to_kept (self);
-  return G_SOURCE_REMOVE;
-}
-
-/* Where the cell is shows once the view is laid out again: at the next
- * frame. */
-static void
-view_queue_keep (WbMatrixView *self)
-{
-  if (self->keep_tick == 0 && view_result (self, self->keep_row, self->keep_column) != NO_CELL)
-    self->keep_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), view_keep_tick_cb, NULL, NULL);
-}
-
+/* The next allocation scrolls to the cell, and the ones after keep it in
+ * view while the room changes (the window, the details panel). */
 static void
 view_keep_in_view (WbMatrixView *self,
                    int           row,
@@ -624,23 +714,17 @@ view_keep_in_view (WbMatrixView *self,
 {
   self->keep_row = row;
   self->keep_column = column;
-  view_scroll_to_kept (self);
-  view_queue_keep (self);
-}
-
-/* The page size changes (the window, the details panel): the cell stays in
- * view. */
-static void
-on_adjustment_changed_cb (WbMatrixView *self)
-{
-  view_queue_keep (self);
+  gtk_widget_queue_allocate (GTK_WIDGET (self));
 }
 
 static void
 on_adjustment_value_changed_cb (WbMatrixView *self)
 {
-  if (!self->scrolling)
-    self->keep_row = self->keep_column = -1;
+  /* Set in size_allocate (), already followed. */
+  if (self->scrolling)
+    return;
+  self->keep_row = self->keep_column = -1;
+  gtk_widget_queue_allocate (GTK_WIDGET (self));
 }
 
 static void
@@ -891,7 +975,7 @@ wb_matrix_view_set_headers (WbMatrixView       *self,
                                                      column_addresses != NULL ? column_addresses[j] : NULL,
                                                      FALSE);
 
-      gtk_widget_insert_before (header, GTK_WIDGET (self), self->protos[0][0]);
+      gtk_widget_insert_before (header, GTK_WIDGET (self), self->corner);
       g_ptr_array_add (self->column_headers, header);
     }
   for (guint i = 0; i < n_rows; i++)
@@ -900,7 +984,7 @@ wb_matrix_view_set_headers (WbMatrixView       *self,
                                                      row_addresses != NULL ? row_addresses[i] : NULL,
                                                      TRUE);
 
-      gtk_widget_insert_before (header, GTK_WIDGET (self), self->protos[0][0]);
+      gtk_widget_insert_before (header, GTK_WIDGET (self), self->corner);
       g_ptr_array_add (self->row_headers, header);
     }
   g_free (self->column_counts);
@@ -1065,56 +1149,87 @@ wb_matrix_view_get_focus (WbMatrixView *self,
 /* --- GtkWidget / GObject ------------------------------------------------------------ */
 
 static void
-view_set_adjustments (WbMatrixView  *self,
-                      GtkAdjustment *hadjustment,
-                      GtkAdjustment *vadjustment)
+view_set_adjustment (WbMatrixView   *self,
+                     GtkAdjustment **slot,
+                     GtkAdjustment  *adjustment)
 {
-  GtkAdjustment **slots[] = { &self->hadjustment, &self->vadjustment };
-  GtkAdjustment *adjustments[] = { hadjustment, vadjustment };
-
-  for (guint i = 0; i < G_N_ELEMENTS (slots); i++)
+  if (adjustment == NULL)
+    adjustment = gtk_adjustment_new (0, 0, 0, 0, 0, 0);
+  if (*slot == adjustment)
+    return;
+  if (*slot != NULL)
     {
-      if (*slots[i] != NULL)
-        g_signal_handlers_disconnect_by_data (*slots[i], self);
-      g_set_object (slots[i], adjustments[i]);
-      if (adjustments[i] != NULL)
+      g_signal_handlers_disconnect_by_data (*slot, self);
+      g_object_unref (*slot);
+    }
+  *slot = g_object_ref_sink (adjustment);
+  g_signal_connect_swapped (adjustment, "value-changed",
+                            G_CALLBACK (on_adjustment_value_changed_cb), self);
+  gtk_widget_queue_allocate (GTK_WIDGET (self));
+}
+
+static void
+wb_matrix_view_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  WbMatrixView *self = WB_MATRIX_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_HADJUSTMENT:
+      g_value_set_object (value, self->hadjustment);
+      break;
+    case PROP_VADJUSTMENT:
+      g_value_set_object (value, self->vadjustment);
+      break;
+    case PROP_HSCROLL_POLICY:
+      g_value_set_enum (value, self->hscroll_policy);
+      break;
+    case PROP_VSCROLL_POLICY:
+      g_value_set_enum (value, self->vscroll_policy);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+wb_matrix_view_set_property (GObject      *object,
+                             guint         prop_id,
+                             const GValue *value,
+                             GParamSpec   *pspec)
+{
+  WbMatrixView *self = WB_MATRIX_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_HADJUSTMENT:
+      view_set_adjustment (self, &self->hadjustment, g_value_get_object (value));
+      break;
+    case PROP_VADJUSTMENT:
+      view_set_adjustment (self, &self->vadjustment, g_value_get_object (value));
+      break;
+    case PROP_HSCROLL_POLICY:
+      if (self->hscroll_policy != (guint) g_value_get_enum (value))
         {
-          g_signal_connect_swapped (adjustments[i], "changed",
-                                    G_CALLBACK (on_adjustment_changed_cb), self);
-          g_signal_connect_swapped (adjustments[i], "value-changed",
-                                    G_CALLBACK (on_adjustment_value_changed_cb), self);
+          self->hscroll_policy = g_value_get_enum (value);
+          gtk_widget_queue_resize (GTK_WIDGET (self));
+          g_object_notify_by_pspec (object, pspec);
         }
+      break;
+    case PROP_VSCROLL_POLICY:
+      if (self->vscroll_policy != (guint) g_value_get_enum (value))
+        {
+          self->vscroll_policy = g_value_get_enum (value);
+          gtk_widget_queue_resize (GTK_WIDGET (self));
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
-}
-
-static void
-wb_matrix_view_root (GtkWidget *widget)
-{
-  WbMatrixView *self = WB_MATRIX_VIEW (widget);
-  GtkWidget *scrolled;
-
-  GTK_WIDGET_CLASS (wb_matrix_view_parent_class)->root (widget);
-
-  scrolled = gtk_widget_get_ancestor (widget, GTK_TYPE_SCROLLED_WINDOW);
-  if (scrolled != NULL)
-    view_set_adjustments (self,
-                          gtk_scrolled_window_get_hadjustment (GTK_SCROLLED_WINDOW (scrolled)),
-                          gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled)));
-}
-
-static void
-wb_matrix_view_unroot (GtkWidget *widget)
-{
-  WbMatrixView *self = WB_MATRIX_VIEW (widget);
-
-  view_set_adjustments (self, NULL, NULL);
-  if (self->keep_tick != 0)
-    {
-      gtk_widget_remove_tick_callback (widget, self->keep_tick);
-      self->keep_tick = 0;
-    }
-
-  GTK_WIDGET_CLASS (wb_matrix_view_parent_class)->unroot (widget);
 }
 
 static void
@@ -1123,7 +1238,12 @@ wb_matrix_view_dispose (GObject *object)
   WbMatrixView *self = WB_MATRIX_VIEW (object);
   GtkWidget *child;
 
-  view_set_adjustments (self, NULL, NULL);
+  if (self->hadjustment != NULL)
+    g_signal_handlers_disconnect_by_data (self->hadjustment, self);
+  if (self->vadjustment != NULL)
+    g_signal_handlers_disconnect_by_data (self->vadjustment, self);
+  g_clear_object (&self->hadjustment);
+  g_clear_object (&self->vadjustment);
   if (self->describe_destroy != NULL)
     self->describe_destroy (self->describe_data);
   self->describe = NULL;
@@ -1157,13 +1277,18 @@ wb_matrix_view_class_init (WbMatrixViewClass *klass)
 
   object_class->dispose = wb_matrix_view_dispose;
   object_class->finalize = wb_matrix_view_finalize;
+  object_class->get_property = wb_matrix_view_get_property;
+  object_class->set_property = wb_matrix_view_set_property;
   widget_class->measure = wb_matrix_view_measure;
   widget_class->size_allocate = wb_matrix_view_size_allocate;
   widget_class->snapshot = wb_matrix_view_snapshot;
   widget_class->query_tooltip = wb_matrix_view_query_tooltip;
   widget_class->grab_focus = wb_matrix_view_grab_focus;
-  widget_class->root = wb_matrix_view_root;
-  widget_class->unroot = wb_matrix_view_unroot;
+
+  g_object_class_override_property (object_class, PROP_HADJUSTMENT, "hadjustment");
+  g_object_class_override_property (object_class, PROP_VADJUSTMENT, "vadjustment");
+  g_object_class_override_property (object_class, PROP_HSCROLL_POLICY, "hscroll-policy");
+  g_object_class_override_property (object_class, PROP_VSCROLL_POLICY, "vscroll-policy");
 
   /**
    * WbMatrixView::cell-activated:
@@ -1206,6 +1331,8 @@ wb_matrix_view_init (WbMatrixView *self)
   self->keep_row = self->keep_column = -1;
   gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
   gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
+  /* Headers scrolled out of sight are not there for the pointer. */
+  gtk_widget_set_overflow (GTK_WIDGET (self), GTK_OVERFLOW_HIDDEN);
 
   self->corner = gtk_label_new (_("From ↓ To →"));
   gtk_widget_add_css_class (self->corner, "caption");

@@ -4,7 +4,8 @@
  * draws every cell, with a real widget for each row and column header. A
  * cell is drawn from a prototype of its result, styled by the CSS like
  * the cells of the page's tables of modes, which are built with the
- * helpers below.
+ * helpers below. It scrolls itself (GtkScrollable: put it straight in
+ * a GtkScrolledWindow), the headers staying in view.
  */
 #pragma once
 
