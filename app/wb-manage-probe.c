@@ -39,6 +39,7 @@ describe (const char *from,
   const char *reachable = _wb_manage_lookup_string (result, "reachable");
   const char *reason = _wb_manage_lookup_string (result, "reason");
   const char *path = _wb_manage_lookup_string (result, "path");
+  const char *from_router = _wb_manage_lookup_string (result, "unreachable-from");
   guint32 port = _wb_manage_lookup_uint (result, "tcp-port");
 
   g_string_append_printf (line, "%s -> %s: ", from, to);
@@ -49,6 +50,8 @@ describe (const char *from,
   g_string_append_printf (line, " (icmp %s", _wb_manage_lookup_string (result, "icmp"));
   if (port != 0)
     g_string_append_printf (line, ", tcp %u %s", port, _wb_manage_lookup_string (result, "tcp"));
+  if (from_router != NULL && *from_router != '\0')
+    g_string_append_printf (line, "; unreachable from %s", from_router);
   g_string_append_c (line, ')');
   if (path != NULL && *path != '\0')
     {

@@ -483,5 +483,9 @@ wb_probe_result_to_variant (const WbProbeResult *result)
                          result->reachable ? "" : wb_probe_outcome_to_string (result->reason));
   g_variant_dict_insert (&dict, "path", "s", result->path != NULL ? result->path : "");
   g_variant_dict_insert (&dict, "target", "s", text);
+  text[0] = '\0';
+  if (result->unreachable_from != 0)
+    wb_ipv4_format (result->unreachable_from, text);
+  g_variant_dict_insert (&dict, "unreachable-from", "s", text);
   return g_variant_dict_end (&dict);
 }

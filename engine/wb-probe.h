@@ -172,7 +172,8 @@ WbProbeResult  *wb_probe_names_finish   (WbRuntime           *runtime,
 /* The engine's Probe answer (io.github.wirebox.Engine.xml): a{sv} with
  * "reachable" s ("+" | "-"), "icmp" s, "tcp" s (wb_probe_outcome_to_string),
  * "tcp-port" q (0: not probed), "reason" s ("" when reachable), "path" s,
- * "target" s (the address probed, "" if none). */
+ * "target" s (the address probed, "" if none), "unreachable-from" s (who
+ * answered ICMP destination unreachable, "" if nobody did). */
 GVariant       *wb_probe_result_to_variant (const WbProbeResult *result);
 
 G_END_DECLS

@@ -123,6 +123,8 @@ class Host(ProbeCase):
         line = self.probe('Off', 'host', '--tcp', str(port), code=1)
         self.assertTrue(line.startswith('Off -> host: unreachable: '), line)
         self.assertIn('tcp %d ' % port, line)
+        # libslirp itself turns the connection away from its address.
+        self.assertIn('; unreachable from 10.0.2.2)', line)
         self.assertTrue(line.endswith('via adapter 1, NAT'), line)
 
 
