@@ -93,11 +93,13 @@ typedef struct
 /* Follows the way from running VM @uuid to @target as the guests'
  * routing tables and the lab's routers lead it, without sending anything;
  * says whether a probe may go (never to libslirp for an address it would
- * connect to for real, never out of the engine) and what the way is.
+ * connect to for real, never out of the engine — unless @may_leave: the
+ * Outside target the user named) and what the way is.
  * @walk is to be cleared. */
 void          _wb_matrix_walk              (WbRuntime         *runtime,
                                             const char        *uuid,
                                             guint32            target,
+                                            gboolean           may_leave,
                                             WbMatrixWalk      *walk);
 /* No probe goes, for @reason. */
 void          _wb_matrix_walk_stop         (WbMatrixWalk      *walk,

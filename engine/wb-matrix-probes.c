@@ -523,7 +523,7 @@ job_vm_to_vm (WbMatrixJob      *job,
       job_set (job, FALSE, reason, "", text, "not sent");
       return;
     }
-  _wb_matrix_walk (self->runtime, from->uuid, target, &way);
+  _wb_matrix_walk (self->runtime, from->uuid, target, FALSE, &way);
   if (way.send && way.end_uuid != NULL && strcmp (way.end_uuid, to->uuid) != 0)
     {
       const WbVm *other = _wb_runtime_get_vm (self->runtime, way.end_uuid);
@@ -556,7 +556,7 @@ job_vm_to_host (WbMatrixJob      *job,
                "no route: not sent");
       return;
     }
-  _wb_matrix_walk (self->runtime, from->uuid, target, &way);
+  _wb_matrix_walk (self->runtime, from->uuid, target, FALSE, &way);
   for (guint i = 0; i < through->len; i++)
     g_ptr_array_add (way.through, g_strdup (g_ptr_array_index (through, i)));
   job_from_walk (job, from->uuid, target, self->listener_port, &way);
@@ -567,11 +567,12 @@ static void
 job_vm_to_address (WbMatrixJob      *job,
                    WbMatrixEndpoint *from,
                    guint32           target,
-                   guint16           port)
+                   guint16           port,
+                   gboolean          may_leave)
 {
   WbMatrixWalk way;
 
-  _wb_matrix_walk (job->matrix->runtime, from->uuid, target, &way);
+  _wb_matrix_walk (job->matrix->runtime, from->uuid, target, may_leave, &way);
   job_from_walk (job, from->uuid, target, port, &way);
   _wb_matrix_walk_clear (&way);
 }
@@ -762,9 +763,11 @@ _wb_matrix_job_start (WbMatrixJob      *job,
   else if (from->kind == WB_MATRIX_ENDPOINT_VM && to->kind == WB_MATRIX_ENDPOINT_HOST)
     job_vm_to_host (job, from);
   else if (from->kind == WB_MATRIX_ENDPOINT_VM && to->kind == WB_MATRIX_ENDPOINT_LAN)
-    job_vm_to_address (job, from, WB_LAN_OUTSIDE_ADDRESS, WB_PROBE_DEFAULT_TCP_PORT);
+    job_vm_to_address (job, from, WB_LAN_OUTSIDE_ADDRESS, WB_PROBE_DEFAULT_TCP_PORT, FALSE);
   else if (from->kind == WB_MATRIX_ENDPOINT_VM && to->kind == WB_MATRIX_ENDPOINT_OUTSIDE)
-    job_vm_to_address (job, from, self->outside, self->outside_port);
+    /* The user named this target: the one probe that may leave the
+     * machine (DESIGN.md §7). */
+    job_vm_to_address (job, from, self->outside, self->outside_port, TRUE);
   else if (to->kind == WB_MATRIX_ENDPOINT_VM)
     job_to_vm (job, from, to);
   else

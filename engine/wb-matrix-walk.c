@@ -100,6 +100,7 @@ void
 _wb_matrix_walk (WbRuntime    *runtime,
                  const char   *uuid,
                  guint32       target,
+                 gboolean      may_leave,
                  WbMatrixWalk *walk)
 {
   g_autofree char *current = g_strdup (uuid);
@@ -157,6 +158,11 @@ _wb_matrix_walk (WbRuntime    *runtime,
         }
       if (!_wb_runtime_get_adapter_network (runtime, vm->uuid, route.iface + 1, &network))
         return;     /* on no network: nothing leaves, the probe says so */
+      if (network.leaves && may_leave)
+        {
+          g_string_append (walk->path, " (where it leaves the engine)");
+          return;
+        }
       if (network.leaves)
         {
           _wb_matrix_walk_stop (walk, "the way leads out of this machine (a TAP device, a real "
@@ -182,6 +188,8 @@ _wb_matrix_walk (WbRuntime    *runtime,
               if (!config->host_loopback)
                 _wb_matrix_walk_stop (walk, "host loopback not reachable");
             }
+          else if (!slirp_is_local (network.slirp, target) && may_leave)
+            g_string_append (walk->path, ", on through libslirp");
           else if (!slirp_is_local (network.slirp, target))
             _wb_matrix_walk_stop (walk, "the way leads out of this machine through NAT; "
                                         "not probed off the machine");

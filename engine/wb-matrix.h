@@ -31,7 +31,10 @@
  *   to the target is followed hop by hop (routes, routers of the lab, an
  *   emulated LAN's gateway: where one has no route, "-" without a wait); a
  *   way that ends at libslirp for an address it would connect to for real
- *   is not taken, and the cell reads "-" with that reason.
+ *   is not taken, and the cell reads "-" with that reason. The one
+ *   exception is the Outside the user names (DESIGN.md §7: "a real outside
+ *   target is only probed when the user sets one"): probes to it go where
+ *   the VMs' ways lead, libslirp included.
  *
  * Engine thread only.
  */
