@@ -72,6 +72,20 @@ class RunCase(CliTestCase):
                 for m in STATS.findall(self.readable(vm))}
 
 
+    def frames_out(self, vm):
+        """Adapter 1's frames out; a failure that says what the engine
+        showed, and why it went if it did, when there are none."""
+        stats = self.stats(vm)
+        if 1 not in stats:
+            engine = self.home.engine
+            gone = engine is not None and engine.poll() is not None
+            self.fail('no adapter 1 counters for %s (engine %s):\n%s%s'
+                      % (vm, 'exited %s' % engine.returncode if gone
+                         else 'running', self.readable(vm),
+                         engine.stderr.read() if gone else ''))
+        return stats[1][2]
+
+
 class Lifecycle(RunCase):
     def test_startvm_and_list_runningvms(self):
         before = {vm: self.ok('showvminfo', vm, '--machinereadable')
@@ -222,9 +236,9 @@ class GuestNetwork(RunCase):
         # The client gave up and closed its connection: the engine stops the
         # command instead of pinging on.
         time.sleep(0.5)
-        sent = self.stats('VM2')[1][2]
+        sent = self.frames_out('VM2')
         time.sleep(1.0)
-        self.assertEqual(self.stats('VM2')[1][2], sent)
+        self.assertEqual(self.frames_out('VM2'), sent)
 
     def test_link_state_and_moving(self):
         self.assertPings('VM2', '192.168.23.3')
