@@ -267,31 +267,12 @@ on_grid_key_pressed_cb (GtkEventControllerKey *controller,
 {
   GtkGrid *grid = GTK_GRID (gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (controller)));
   GtkWidget *focus = gtk_widget_get_focus_child (GTK_WIDGET (grid));
-  int dx = 0, dy = 0;
+  int dx, dy;
   int column, row;
   int n_columns = 0, n_rows = 0;
 
-  switch (keyval)
-    {
-    case GDK_KEY_Left:
-    case GDK_KEY_KP_Left:
-      dx = -1;
-      break;
-    case GDK_KEY_Right:
-    case GDK_KEY_KP_Right:
-      dx = 1;
-      break;
-    case GDK_KEY_Up:
-    case GDK_KEY_KP_Up:
-      dy = -1;
-      break;
-    case GDK_KEY_Down:
-    case GDK_KEY_KP_Down:
-      dy = 1;
-      break;
-    default:
-      return FALSE;
-    }
+  if (!wb_ui_arrow_step (GTK_WIDGET (grid), keyval, &dx, &dy))
+    return FALSE;
   if (focus == NULL || (state & (GDK_CONTROL_MASK | GDK_ALT_MASK | GDK_SHIFT_MASK)) != 0)
     return FALSE;
 

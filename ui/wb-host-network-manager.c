@@ -178,31 +178,6 @@ refresh_rows (WbHostNetworkManager *self)
 }
 
 static void
-select_named (WbHostNetworkManager *self,
-              const char           *name)
-{
-  GListModel *model = G_LIST_MODEL (self->sorted_ifs);
-  guint n = g_list_model_get_n_items (model);
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(WbDBusHostOnlyIf) hif = g_list_model_get_item (model, i);
-
-      if (g_strcmp0 (wb_dbus_host_only_if_get_name (hif), name) == 0)
-        {
-          gtk_single_selection_set_selected (self->selection, i);
-          g_clear_pointer (&self->select_name, g_free);
-          return;
-        }
-    }
-  if (name != self->select_name)
-    {
-      g_free (self->select_name);
-      self->select_name = g_strdup (name);
-    }
-}
-
-static void
 update_list_page (WbHostNetworkManager *self)
 {
   gboolean empty = g_list_model_get_n_items (G_LIST_MODEL (self->ifs)) == 0;
@@ -214,7 +189,7 @@ static void
 on_ifs_changed_cb (WbHostNetworkManager *self)
 {
   if (self->select_name != NULL)
-    select_named (self, self->select_name);
+    wb_ui_select_named (self->selection, self->select_name, &self->select_name);
   update_list_page (self);
 }
 
@@ -502,7 +477,7 @@ on_created_cb (GObject      *source,
   if (!wb_dbus_engine_call_create_host_only_if_finish (WB_DBUS_ENGINE (source), &name, result, &error))
     wb_ui_toast_error (self->toast_overlay, error);
   else
-    select_named (self, name);
+    wb_ui_select_named (self->selection, name, &self->select_name);
 }
 
 static void

@@ -3,6 +3,8 @@
 
 #include <glib/gi18n.h>
 
+#include "wb-ui-util.h"
+
 /* One widget draws the whole grid: thousands of cell widgets cost seconds
  * to build, style and lay out, and every later frame lays them all out
  * again. Headers stay real widgets; a cell is drawn from a prototype of
@@ -775,28 +777,12 @@ on_key_pressed_cb (GtkEventControllerKey *controller,
                    GdkModifierType        state,
                    WbMatrixView          *self)
 {
-  int dx = 0, dy = 0;
+  int dx, dy;
 
   if ((state & (GDK_CONTROL_MASK | GDK_ALT_MASK | GDK_SHIFT_MASK)) != 0)
     return FALSE;
   switch (keyval)
     {
-    case GDK_KEY_Left:
-    case GDK_KEY_KP_Left:
-      dx = gtk_widget_get_direction (GTK_WIDGET (self)) == GTK_TEXT_DIR_RTL ? 1 : -1;
-      break;
-    case GDK_KEY_Right:
-    case GDK_KEY_KP_Right:
-      dx = gtk_widget_get_direction (GTK_WIDGET (self)) == GTK_TEXT_DIR_RTL ? -1 : 1;
-      break;
-    case GDK_KEY_Up:
-    case GDK_KEY_KP_Up:
-      dy = -1;
-      break;
-    case GDK_KEY_Down:
-    case GDK_KEY_KP_Down:
-      dy = 1;
-      break;
     case GDK_KEY_Return:
     case GDK_KEY_KP_Enter:
     case GDK_KEY_ISO_Enter:
@@ -806,7 +792,8 @@ on_key_pressed_cb (GtkEventControllerKey *controller,
       view_activate (self, self->focus_row, self->focus_column);
       return TRUE;
     default:
-      return FALSE;
+      if (!wb_ui_arrow_step (GTK_WIDGET (self), keyval, &dx, &dy))
+        return FALSE;
     }
 
   if (view_result (self, self->focus_row, self->focus_column) == NO_CELL)

@@ -458,9 +458,9 @@ load_rules (WbPortForwardingEditor *self)
       g_autoptr(WbPortForwardingRule) rule = NULL;
       CheckedRule checked = { NULL, };
 
-      if (!g_variant_is_of_type (tuple, G_VARIANT_TYPE_TUPLE) || g_variant_n_children (tuple) < 6)
+      if (!g_variant_is_of_type (tuple, G_VARIANT_TYPE_TUPLE) ||
+          (rule = wb_port_forwarding_rule_new_from_variant (tuple)) == NULL)
         continue;
-      rule = wb_port_forwarding_rule_new_from_variant (tuple);
       g_list_store_append (self->store, rule);
 
       /* What the engine holds, as this editor would send it back; a rule

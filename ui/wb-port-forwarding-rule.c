@@ -179,6 +179,19 @@ wb_port_forwarding_rule_new (const char     *name,
                        NULL);
 }
 
+static gboolean
+child_is (GVariant           *tuple,
+          gsize               index,
+          const GVariantType *type)
+{
+  g_autoptr(GVariant) child = NULL;
+
+  if (index >= g_variant_n_children (tuple))
+    return FALSE;
+  child = g_variant_get_child_value (tuple, index);
+  return g_variant_is_of_type (child, type);
+}
+
 WbPortForwardingRule *
 wb_port_forwarding_rule_new_from_variant (GVariant *tuple)
 {
@@ -190,7 +203,13 @@ wb_port_forwarding_rule_new_from_variant (GVariant *tuple)
   guint16 hport, gport;
 
   g_return_val_if_fail (g_variant_is_of_type (tuple, G_VARIANT_TYPE_TUPLE), NULL);
-  g_return_val_if_fail (g_variant_n_children (tuple) >= 6, NULL);
+
+  /* A reply of another shape would make g_variant_get_child() fail
+   * loudly and leave the strings unset. */
+  if (!child_is (tuple, 0, G_VARIANT_TYPE_STRING) || !child_is (tuple, 1, G_VARIANT_TYPE_STRING) ||
+      !child_is (tuple, 2, G_VARIANT_TYPE_STRING) || !child_is (tuple, 3, G_VARIANT_TYPE_UINT16) ||
+      !child_is (tuple, 4, G_VARIANT_TYPE_STRING) || !child_is (tuple, 5, G_VARIANT_TYPE_UINT16))
+    return NULL;
 
   g_variant_get_child (tuple, 0, "&s", &name);
   g_variant_get_child (tuple, 1, "&s", &proto);

@@ -28,7 +28,7 @@ WbPortForwardingRule *wb_port_forwarding_rule_new           (const char         
                                                              const char           *guest_port);
 /* A rule from the engine's (sssqsq) tuple; a tuple with a seventh member
  * a{sv} may carry "state" s and "reason" s (a port that could not be
- * bound). */
+ * bound). NULL when the first six members are not (sssqsq). */
 WbPortForwardingRule *wb_port_forwarding_rule_new_from_variant (GVariant          *tuple);
 /* The same fields under @name; no state, reason or problem. */
 WbPortForwardingRule *wb_port_forwarding_rule_copy          (WbPortForwardingRule *self,

@@ -233,6 +233,66 @@ wb_ui_store_append_named (GListStore *store,
     g_signal_connect_object (proxy, "notify::name", G_CALLBACK (on_proxy_named_cb), store, 0);
 }
 
+void
+wb_ui_select_named (GtkSingleSelection  *selection,
+                    const char          *name,
+                    char               **pending)
+{
+  GListModel *model = gtk_single_selection_get_model (selection);
+  guint n = g_list_model_get_n_items (model);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GObject) item = g_list_model_get_item (model, i);
+      g_autofree char *item_name = NULL;
+
+      g_object_get (item, "name", &item_name, NULL);
+      if (g_strcmp0 (item_name, name) == 0)
+        {
+          gtk_single_selection_set_selected (selection, i);
+          g_clear_pointer (pending, g_free);
+          return;
+        }
+    }
+  if (name != *pending)
+    {
+      g_free (*pending);
+      *pending = g_strdup (name);
+    }
+}
+
+gboolean
+wb_ui_arrow_step (GtkWidget *widget,
+                  guint      keyval,
+                  int       *dx,
+                  int       *dy)
+{
+  gboolean rtl = gtk_widget_get_direction (widget) == GTK_TEXT_DIR_RTL;
+
+  *dx = *dy = 0;
+  switch (keyval)
+    {
+    case GDK_KEY_Left:
+    case GDK_KEY_KP_Left:
+      *dx = rtl ? 1 : -1;
+      return TRUE;
+    case GDK_KEY_Right:
+    case GDK_KEY_KP_Right:
+      *dx = rtl ? -1 : 1;
+      return TRUE;
+    case GDK_KEY_Up:
+    case GDK_KEY_KP_Up:
+      *dy = -1;
+      return TRUE;
+    case GDK_KEY_Down:
+    case GDK_KEY_KP_Down:
+      *dy = 1;
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
 const char *
 wb_ui_info_string (GVariant   *info,
                    const char *key)

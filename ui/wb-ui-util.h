@@ -39,6 +39,21 @@ guint       wb_ui_netmask_prefix        (const char   *netmask);
 void        wb_ui_store_append_named    (GListStore   *store,
                                          gpointer      proxy);
 
+/* Selects the item of @selection's model whose "name" property is @name
+ * and clears *@pending; when there is none yet (the object manager
+ * announces it soon), keeps @name in *@pending to select it later. */
+void        wb_ui_select_named          (GtkSingleSelection *selection,
+                                         const char   *name,
+                                         char        **pending);
+
+/* The step an arrow key (keypad ones too) takes across a grid that
+ * @widget draws: Left and Right swap in a right-to-left locale. FALSE
+ * for any other key. */
+gboolean    wb_ui_arrow_step            (GtkWidget    *widget,
+                                         guint         keyval,
+                                         int          *dx,
+                                         int          *dy);
+
 /* @key of an engine info dictionary (a{sv}, may be NULL): "" or
  * @fallback when it is missing. */
 const char *wb_ui_info_string           (GVariant     *info,

@@ -171,26 +171,7 @@ void
 _wb_window_select_vm_named (WbWindow   *self,
                             const char *name)
 {
-  GListModel *model = G_LIST_MODEL (self->sorted_vms);
-  guint n = g_list_model_get_n_items (model);
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(WbDBusVm) vm = g_list_model_get_item (model, i);
-
-      if (g_strcmp0 (wb_dbus_vm_get_name (vm), name) == 0)
-        {
-          gtk_single_selection_set_selected (self->selection, i);
-          g_clear_pointer (&self->select_name, g_free);
-          return;
-        }
-    }
-  /* Not there yet: the object manager announces it soon. */
-  if (name != self->select_name)
-    {
-      g_free (self->select_name);
-      self->select_name = g_strdup (name);
-    }
+  wb_ui_select_named (self->selection, name, &self->select_name);
 }
 
 static void
