@@ -49,6 +49,7 @@ struct _WbMatrix
   guint            generation;
   gboolean         live;         /* after the first run */
   GPtrArray       *endpoints;    /* WbMatrixEndpoint*, display order */
+  GHashTable      *endpoint_ids; /* id -> WbMatrixEndpoint* of endpoints */
   GHashTable      *cells;        /* id -> Cell* */
   guint            done;
   guint            total;
@@ -64,7 +65,6 @@ struct _WbMatrix
   GPtrArray       *run_tasks;    /* GTask* */
   GPtrArray       *batch_ids;    /* char*, a re-probe's cells */
   GHashTable      *dirty;        /* UUIDs changed since the last re-probe */
-  gboolean         dirty_all;
   GSource         *debounce;
   gulong           state_id;
   gulong           settings_id;
@@ -133,8 +133,7 @@ struct _WbMatrixJob
   WbMatrix        *matrix;
   char            *cell_id;
   guint            serial;
-  guint            pending;           /* tests running */
-  gboolean         started;
+  guint            pending;           /* tests running, and the start itself */
   /* What the tests found. */
   gboolean         reachable;         /* "+" */
   char            *reason;

@@ -101,7 +101,7 @@ static void
 job_test_done (WbMatrixJob *job)
 {
   g_assert (job->pending > 0);
-  if (--job->pending == 0 && job->started)
+  if (--job->pending == 0)
     {
       _wb_matrix_cell_done (job->matrix, job);
       _wb_matrix_job_free (job);
@@ -266,7 +266,7 @@ job_probe_own (WbMatrixJob *job,
   labels[0] = label;
   test->job = job;
   job->pending++;
-  wb_probe_async (wb_lan_get_station (job->own_lan->lan, role), labels, target, port, 0,
+  wb_probe_async (wb_lan_get_station (lan, role), labels, target, port, 0,
                   job->matrix->cancellable, probe_own_cb, test);
 }
 
@@ -431,7 +431,7 @@ job_connect_forward (WbMatrixJob *job,
                      const char  *rule_text,
                      const char  *path)
 {
-  ForwardTest *test = g_new0 (ForwardTest, 1);
+  ForwardTest *test;
   g_autoptr(GInetAddress) inet = NULL;
   g_autoptr(GSocketAddress) socket_address = NULL;
   guint8 bytes[4] = { address >> 24, address >> 16, address >> 8, address };
@@ -439,6 +439,7 @@ job_connect_forward (WbMatrixJob *job,
   /* Only the host's loopback, whatever the caller says. */
   g_return_if_fail ((address >> 24) == 127);
 
+  test = g_new0 (ForwardTest, 1);
   test->job = job;
   test->rule_text = g_strdup (rule_text);
   test->path = g_strdup (path);
@@ -583,13 +584,11 @@ rule_text (const WbVm *vm,
            WbNatRule  *rule,
            const char *natnet)
 {
-  const char *host_ip = rule->host_ip[0] != '\0' ? rule->host_ip : "";
-
   if (natnet != NULL)
     return g_strdup_printf ("NAT network '%s' '%s': tcp %s:%u -> %s:%u", natnet, rule->name,
-                            host_ip, rule->host_port, rule->guest_ip, rule->guest_port);
+                            rule->host_ip, rule->host_port, rule->guest_ip, rule->guest_port);
   return g_strdup_printf ("%s adapter %u '%s': tcp %s:%u -> %s:%u", vm->name, slot, rule->name,
-                          host_ip, rule->host_port, rule->guest_ip, rule->guest_port);
+                          rule->host_ip, rule->host_port, rule->guest_ip, rule->guest_port);
 }
 
 /* The forwards that lead to VM @dest, tried for real. @from_lan: only those
@@ -772,6 +771,5 @@ _wb_matrix_job_start (WbMatrixJob      *job,
     job_to_vm (job, from, to);
   else
     job_set (job, FALSE, "not a pair", "", "", "not sent");
-  job->started = TRUE;
   job_test_done (job);
 }

@@ -34,9 +34,10 @@ vm_at (WbRuntime  *runtime,
         {
           WbRuntimeNetwork network;
 
-          if (!_wb_runtime_get_adapter_network (runtime, uuid, slot, &network)
-              || strcmp (network.key, key) != 0
-              || wb_guest_get_address (guest, slot - 1, NULL) != address)
+          /* The address first: it rules out nearly every adapter. */
+          if (wb_guest_get_address (guest, slot - 1, NULL) != address
+              || !_wb_runtime_get_adapter_network (runtime, uuid, slot, &network)
+              || strcmp (network.key, key) != 0)
             continue;
           return _wb_runtime_get_vm (runtime, uuid);
         }
@@ -251,8 +252,7 @@ _wb_matrix_host_address (WbRuntime  *runtime,
         return FALSE;
       for (guint slot = 1; slot <= WB_MAX_ADAPTERS; slot++)
         {
-          guint prefix = 0;
-          guint32 own = wb_guest_get_address (guest, slot - 1, &prefix);
+          guint32 own = wb_guest_get_address (guest, slot - 1, NULL);
 
           if (!_wb_runtime_get_adapter_network (runtime, vm->uuid, slot, &network))
             continue;

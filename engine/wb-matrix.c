@@ -147,14 +147,7 @@ static WbMatrixEndpoint *
 find_endpoint (WbMatrix   *self,
                const char *id)
 {
-  for (guint i = 0; i < self->endpoints->len; i++)
-    {
-      WbMatrixEndpoint *endpoint = g_ptr_array_index (self->endpoints, i);
-
-      if (strcmp (endpoint->id, id) == 0)
-        return endpoint;
-    }
-  return NULL;
+  return g_hash_table_lookup (self->endpoint_ids, id);
 }
 
 /* --- the batch --------------------------------------------------------------------- */
@@ -182,8 +175,7 @@ matrix_batch_end (WbMatrix *self)
                      (const char * const *) ids->pdata);
     }
   /* Changes that came in meanwhile. */
-  if (self->live && (self->dirty_all || g_hash_table_size (self->dirty) > 0)
-      && self->debounce == NULL)
+  if (self->live && g_hash_table_size (self->dirty) > 0 && self->debounce == NULL)
     matrix_schedule (self);
 }
 
@@ -293,11 +285,11 @@ drop_queue (WbMatrix *self)
 
 /* The endpoints as the runtime has them now: VMs that stopped leave with
  * their cells (their ids go to @removed), VMs that started come in (their
- * UUIDs go to @added). */
+ * endpoint ids go to the set @added). */
 static void
-sync_endpoints (WbMatrix  *self,
-                GPtrArray *removed,
-                GPtrArray *added)
+sync_endpoints (WbMatrix   *self,
+                GPtrArray  *removed,
+                GHashTable *added)
 {
   g_autoptr(GVariant) running = wb_runtime_list_running (self->runtime);
   g_autoptr(GPtrArray) endpoints = g_ptr_array_new_with_free_func (endpoint_free);
@@ -314,15 +306,22 @@ sync_endpoints (WbMatrix  *self,
       g_autofree char *id = g_strconcat ("vm:", uuid, NULL);
 
       if (find_endpoint (self, id) == NULL && added != NULL)
-        g_ptr_array_add (added, g_strdup (uuid));
+        g_hash_table_add (added, g_strdup (id));
       g_ptr_array_add (endpoints, endpoint_new (WB_MATRIX_ENDPOINT_VM, id, uuid, name));
     }
   g_ptr_array_add (endpoints, endpoint_new (WB_MATRIX_ENDPOINT_HOST, "host", NULL, "Host"));
   g_ptr_array_add (endpoints, endpoint_new (WB_MATRIX_ENDPOINT_LAN, "lan", NULL, "Net/LAN"));
   g_ptr_array_add (endpoints,
                    endpoint_new (WB_MATRIX_ENDPOINT_OUTSIDE, "outside", NULL, "Outside"));
+  g_hash_table_remove_all (self->endpoint_ids);
   g_ptr_array_unref (self->endpoints);
   self->endpoints = g_steal_pointer (&endpoints);
+  for (guint i = 0; i < self->endpoints->len; i++)
+    {
+      WbMatrixEndpoint *endpoint = g_ptr_array_index (self->endpoints, i);
+
+      g_hash_table_insert (self->endpoint_ids, endpoint->id, endpoint);
+    }
 
   /* Cells of endpoints that left. */
   g_hash_table_iter_init (&iter, self->cells);
@@ -392,9 +391,6 @@ cell_settle (WbMatrix *self,
   cell->serial++;
   cell_reset (cell, "not probed");
   cell->reason = g_strdup ("the Outside is not set");
-  cell->path = g_strdup ("");
-  cell->target = g_strdup ("");
-  cell->detail = g_strdup ("");
   return TRUE;
 }
 
@@ -498,7 +494,7 @@ debounce_cb (gpointer user_data)
 {
   WbMatrix *self = user_data;
   g_autoptr(GPtrArray) removed = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GPtrArray) added = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) added = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GHashTable) wanted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) in_order = NULL;
@@ -515,7 +511,7 @@ debounce_cb (gpointer user_data)
   while (g_hash_table_iter_next (&iter, NULL, &value))
     {
       Cell *cell = value;
-      gboolean hit = self->dirty_all;
+      gboolean hit = FALSE;
 
       for (guint i = 0; !hit && i < cell->through->len; i++)
         hit = g_hash_table_contains (self->dirty, g_ptr_array_index (cell->through, i));
@@ -532,17 +528,10 @@ debounce_cb (gpointer user_data)
     {
       Cell *cell = value;
 
-      for (guint i = 0; i < added->len; i++)
-        {
-          const char *uuid = g_ptr_array_index (added, i);
-
-          if ((g_str_has_prefix (cell->from, "vm:") && strcmp (cell->from + 3, uuid) == 0)
-              || (g_str_has_prefix (cell->to, "vm:") && strcmp (cell->to + 3, uuid) == 0))
-            g_hash_table_add (wanted, g_strdup (cell->id));
-        }
+      if (g_hash_table_contains (added, cell->from) || g_hash_table_contains (added, cell->to))
+        g_hash_table_add (wanted, g_strdup (cell->id));
     }
   g_hash_table_remove_all (self->dirty);
-  self->dirty_all = FALSE;
 
   /* In display order, then the cells that left. */
   in_order = cells_in_order (self);
@@ -620,11 +609,9 @@ on_settings_changed_cb (WbSettings *settings,
   for (guint i = 0; i < self->endpoints->len; i++)
     {
       WbMatrixEndpoint *endpoint = g_ptr_array_index (self->endpoints, i);
-      const WbVm *vm;
 
       if (endpoint->kind != WB_MATRIX_ENDPOINT_VM)
         continue;
-      vm = _wb_runtime_get_vm (self->runtime, endpoint->uuid);
       if (kind == WB_OBJECT_VM)
         {
           if (strcmp (endpoint->uuid, id) != 0)
@@ -632,6 +619,7 @@ on_settings_changed_cb (WbSettings *settings,
         }
       else
         {
+          const WbVm *vm = _wb_runtime_get_vm (self->runtime, endpoint->uuid);
           gboolean uses = FALSE;
 
           for (guint slot = 0; vm != NULL && slot < WB_MAX_ADAPTERS; slot++)
@@ -749,7 +737,6 @@ wb_matrix_run_async (WbMatrix            *self,
   drop_queue (self);
   g_ptr_array_set_size (self->batch_ids, 0);
   g_hash_table_remove_all (self->dirty);
-  self->dirty_all = FALSE;
   g_clear_pointer (&self->debounce, destroy_source);
   sync_endpoints (self, NULL, NULL);
   matrix_start_batch (self, NULL);
@@ -916,6 +903,7 @@ wb_matrix_finalize (GObject *object)
 {
   WbMatrix *self = (WbMatrix *) object;
 
+  g_hash_table_unref (self->endpoint_ids);
   g_ptr_array_unref (self->endpoints);
   g_hash_table_unref (self->cells);
   g_ptr_array_unref (self->run_tasks);
@@ -946,6 +934,7 @@ static void
 wb_matrix_init (WbMatrix *self)
 {
   self->endpoints = g_ptr_array_new_with_free_func (endpoint_free);
+  self->endpoint_ids = g_hash_table_new (g_str_hash, g_str_equal);
   self->cells = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, cell_free);
   self->run_tasks = g_ptr_array_new_with_free_func (g_object_unref);
   self->batch_ids = g_ptr_array_new_with_free_func (g_free);

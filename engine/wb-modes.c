@@ -262,17 +262,17 @@ lab_configure_hostonly (Lab     *lab,
   g_autofree char *server = lab_address (lab, 100);
   g_autofree char *lower = lab_address (lab, 101);
   g_autofree char *upper = lab_address (lab, 254);
+  g_autofree char *netmask = wb_ipv4_to_string (wb_prefix_to_mask (LAB_PREFIX));
   WbOption dhcp[] = {
     { "server-ip", server },
-    { "netmask", "255.255.255.0" },
+    { "netmask", netmask },
     { "lower-ip", lower },
     { "upper-ip", upper },
     { "enable", "" },
   };
 
   if (ifname == NULL
-      || !wb_settings_configure_host_only_if (lab->settings, ifname, host, "255.255.255.0",
-                                              error))
+      || !wb_settings_configure_host_only_if (lab->settings, ifname, host, netmask, error))
     return FALSE;
   dhcp_name = wb_host_only_network_name (ifname);
   if (!wb_settings_modify_dhcp_server (lab->settings, dhcp_name, dhcp, G_N_ELEMENTS (dhcp),
@@ -646,9 +646,10 @@ measure (Run        *run,
     {
       const char *result = cell_result (cells[column]);
       const char *want = expected[mode][column];
-      const char *reason = cell_reason (cells[column]) != NULL ? cell_reason (cells[column])
-                                                               : why;
+      const char *reason = cell_reason (cells[column]);
 
+      if (reason == NULL)
+        reason = why;
       /* Both ways, or neither. */
       if (column == COLUMN_VM_TO_VM && lab != NULL
           && strcmp (result, cell_result (back)) != 0)

@@ -18,12 +18,6 @@
 
 /* The network an adapter is a port of, as the runtime keys it; NULL for
  * the private segments (NAT, Generic) and no attachment. */
-static guint32
-mask (guint prefix)
-{
-  return prefix == 0 ? 0 : 0xffffffffu << (32 - MIN (prefix, 32));
-}
-
 static char *
 adapter_network_key (const WbAdapter *adapter)
 {
@@ -90,31 +84,35 @@ _wb_probe_adapter_label (const WbAdapter *adapter)
   return g_strdup_printf ("adapter %u, %s", adapter->slot, what);
 }
 
-/* A running VM's guest and stored settings. */
+/* A running VM's guest and its configuration as it runs (the runtime's:
+ * VMs it runs need not be stored, and a probe needs no copy of it). */
 static WbGuest *
-lookup_vm (WbRuntime   *runtime,
-           const char  *name,
-           WbVm       **vm_out,
-           GError     **error)
+lookup_vm (WbRuntime    *runtime,
+           const char   *name,
+           const WbVm  **vm_out,
+           GError      **error)
 {
   const WbVm *running = _wb_runtime_get_vm (runtime, name);
-  g_autoptr(WbVm) vm = NULL;
+  g_autoptr(WbVm) stored = NULL;
   WbGuest *guest;
 
-  /* The runtime's own copy first: VMs it runs need not be stored. */
-  if (running != NULL)
-    vm = wb_vm_copy (running);
-  else
-    vm = wb_settings_get_vm (_wb_runtime_get_settings (runtime), name, error);
-  if (vm == NULL)
-    return NULL;
-  guest = _wb_runtime_get_guest (runtime, vm->uuid);
+  /* By its stored name too (renamed while it runs); else the settings say
+   * whether there is such a VM at all. */
+  if (running == NULL)
+    {
+      stored = wb_settings_get_vm (_wb_runtime_get_settings (runtime), name, error);
+      if (stored == NULL)
+        return NULL;
+      running = _wb_runtime_get_vm (runtime, stored->uuid);
+    }
+  guest = running != NULL ? _wb_runtime_get_guest (runtime, running->uuid) : NULL;
   if (guest == NULL)
     {
-      g_set_error (error, WB_ERROR, WB_ERROR_BUSY, "VM '%s' is not running", vm->name);
+      g_set_error (error, WB_ERROR, WB_ERROR_BUSY, "VM '%s' is not running",
+                   running != NULL ? running->name : stored->name);
       return NULL;
     }
-  *vm_out = g_steal_pointer (&vm);
+  *vm_out = running;
   return guest;
 }
 
@@ -186,13 +184,13 @@ adapter_host_address (WbRuntime       *runtime,
       /* libslirp's host alias, .2 of the adapter's network. */
       if (own == 0)
         return FALSE;
-      *address = (own & mask (prefix)) | 2;
+      *address = (own & wb_prefix_to_mask (prefix)) | 2;
       return TRUE;
     case WB_ATTACHMENT_NATNETWORK:
       /* The gateway at .1 is also the host alias. */
       if (own == 0)
         return FALSE;
-      *address = (own & mask (prefix)) | 1;
+      *address = (own & wb_prefix_to_mask (prefix)) | 1;
       return TRUE;
     case WB_ATTACHMENT_INTNET:
     case WB_ATTACHMENT_NULL:
@@ -210,8 +208,8 @@ wb_probe_resolve_target (WbRuntime   *runtime,
                          guint32     *address,
                          GError     **error)
 {
-  g_autoptr(WbVm) source_vm = NULL;
-  g_autoptr(WbVm) target_vm = NULL;
+  const WbVm *source_vm = NULL;
+  const WbVm *target_vm = NULL;
   g_autofree char *station_if = NULL;
   g_autofree char *station_key = NULL;
   WbGuest *source_guest;
@@ -337,7 +335,7 @@ wb_probe_runtime_async (WbRuntime           *runtime,
                         GAsyncReadyCallback  callback,
                         gpointer             user_data)
 {
-  g_autoptr(WbVm) vm = NULL;
+  const WbVm *vm = NULL;
   g_autofree char *station_if = NULL;
   char *labels[WB_GUEST_MAX_IFACES] = { NULL, };
   GError *error = NULL;
@@ -430,7 +428,7 @@ wb_probe_names_async (WbRuntime           *runtime,
   g_task_set_source_tag (task, wb_probe_names_async);
   if (!wb_probe_resolve_target (runtime, source, target, &address, &error))
     {
-      g_autoptr(WbVm) vm = NULL;
+      const WbVm *vm = NULL;
       WbProbeResult *probe;
 
       if (g_ascii_strcasecmp (target, "host") != 0

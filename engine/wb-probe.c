@@ -297,14 +297,6 @@ tcp_connected_cb (WbTcpSocket *socket,
 }
 
 static void
-tcp_received_cb (WbTcpSocket  *socket,
-                 const guint8 *data,
-                 gsize         len,
-                 gpointer      user_data)
-{
-}
-
-static void
 tcp_closed_cb (WbTcpSocket  *socket,
                const GError *error,
                gpointer      user_data)
@@ -420,7 +412,7 @@ icmp_error_cb (WbGuest           *guest,
 
 static const WbTcpCallbacks tcp_callbacks = {
   tcp_connected_cb,
-  tcp_received_cb,
+  NULL,
   NULL,
   tcp_closed_cb,
 };
