@@ -310,8 +310,10 @@ is_bound_off_machine (WbLan        *lan,
 }
 
 /* "Net unreachable" from the gateway for @frame, as its stack says when it
- * has no route: a probe knows at once. Not for fragments after the first,
- * about ICMP errors, or to no one; at most UNREACHABLES_PER_SECOND. */
+ * has no route: a probe knows at once. As the stack (and RFC 1812
+ * 4.3.2.7): not for a header with a bad checksum, fragments after the
+ * first or ICMP errors, nor to no one, a broadcast or a group; at most
+ * UNREACHABLES_PER_SECOND. */
 static void
 send_net_unreachable (WbLan        *lan,
                       const guint8 *frame,
@@ -327,7 +329,9 @@ send_net_unreachable (WbLan        *lan,
   gint64 second = g_get_monotonic_time () / G_USEC_PER_SEC;
   gsize total;
 
-  if (ihl < WB_IPV4_HLEN || ip_len < ihl || wb_get_be32 (ip + 12) == 0
+  if (ihl < WB_IPV4_HLEN || ip_len < ihl || wb_checksum (ip, ihl) != 0
+      || wb_get_be32 (ip + 12) == 0 || wb_get_be32 (ip + 12) == WB_IPV4_BROADCAST
+      || (ip[12] & 0xf0) == 0xe0 || wb_mac_is_multicast (frame + 6)
       || (wb_get_be16 (ip + 6) & 0x1fff) != 0
       || (ip[9] == WB_IP_PROTO_ICMP
           && (ip_len < ihl + 1 || (ip[ihl] != 8 && ip[ihl] != 0))))

@@ -2,8 +2,9 @@
 /*
  * Bad frames from a guest or a peer (issue 3): every entry point that takes
  * untrusted frames — the switch (a VM's or an uplink's send), the DHCP
- * server, the host endpoint and (test-fuzz-guest.c) the guest stack — gets
- * FUZZ_FRAMES random and damaged-valid frames from a seeded GRand. Nothing
+ * server, the host endpoint, the emulated LAN's gateway and
+ * (test-fuzz-guest.c) the guest stack — gets FUZZ_FRAMES random and
+ * damaged-valid frames from a seeded GRand. Nothing
  * may crash or read out of bounds (the sanitizer build runs this), what is
  * kept per peer stays under its cap, the heap does not grow without bound,
  * and each part still works afterwards.
@@ -19,7 +20,9 @@
 #include "wb-dhcp-proto.h"
 #include "wb-dhcpd.h"
 #include "wb-fd-uplink.h"
+#include "wb-guest-private.h"
 #include "wb-host-endpoint.h"
+#include "wb-lan.h"
 #include "wb-net.h"
 #include "wb-segment.h"
 
@@ -877,6 +880,112 @@ test_host_endpoint (void)
   host_side_stop (&host);
 }
 
+/* --- the emulated LAN's gateway ------------------------------------------------------ */
+
+#define LAN_BEYOND  IP4 (203, 0, 113, 7)    /* beyond the LAN, not libslirp's */
+
+static void
+lan_deliver_cb (gpointer      user_data,
+                const guint8 *frame,
+                gsize         len)
+{
+  guint *unreachables = user_data;
+  const guint8 *ip = frame + WB_ETH_HLEN;
+
+  if (len >= WB_ETH_HLEN + WB_IPV4_HLEN + WB_ICMP_HLEN
+      && wb_get_be16 (frame + 12) == WB_ETHERTYPE_IPV4
+      && ip[9] == WB_IP_PROTO_ICMP && ip[WB_IPV4_HLEN] == 3)
+    (*unreachables)++;
+}
+
+/* A UDP datagram from @src (at @src_mac) to LAN_BEYOND through @gateway_mac. */
+static gsize
+lan_datagram (guint8       *buf,
+              const guint8 *gateway_mac,
+              const guint8 *src_mac,
+              guint32       src)
+{
+  FuzzTarget target = { NULL };
+  gsize len;
+
+  memcpy (target.mac, gateway_mac, 6);
+  target.address = LAN_BEYOND;
+  memset (buf + WB_ETH_HLEN + WB_IPV4_HLEN, 0, WB_UDP_HLEN);
+  wb_put_be16 (buf + WB_ETH_HLEN + WB_IPV4_HLEN, 40000);
+  wb_put_be16 (buf + WB_ETH_HLEN + WB_IPV4_HLEN + 2, 33434);
+  wb_put_be16 (buf + WB_ETH_HLEN + WB_IPV4_HLEN + 4, WB_UDP_HLEN);
+  len = ip_frame (&target, buf, src, WB_IP_PROTO_UDP, 1, 0, WB_UDP_HLEN);
+  memcpy (buf + 6, src_mac, 6);
+  return len;
+}
+
+/* What the gateway answers "net unreachable" for (wb-lan.c) is read from
+ * the frame: the quoted header must be checked, and no answer may go to a
+ * broadcast, a group or a header with a bad checksum. */
+static void
+test_lan (void)
+{
+  static const guint8 peer_mac[6] = { 0x02, 0x66, 0x0a, 0x0a, 0x0a, 0x65 };
+  static const guint8 group_mac[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 };
+  g_autoptr(GRand) rand = g_rand_new_with_seed (SEED + 5);
+  g_autofree guint8 *buf = g_malloc (FUZZ_FRAME_MAX + 4096);
+  WbSegment *segment = wb_segment_new ("fuzz-lan", WB_ETH_JUMBO_MTU, NULL);
+  FuzzTarget target = { rand };
+  WbLanPlan plan;
+  WbLan *lan;
+  WbSegmentPort *peer;
+  guint8 gateway_mac[6];
+  guint unreachables = 0;
+  guint64 drops;
+  gsize len;
+
+  wb_lan_plan (IP4 (10, 10, 10, 72), 24, &plan);
+  lan = wb_lan_new (segment, "fuzz0", &plan, NULL, NULL);
+  peer = wb_segment_add_port (segment, WB_PORT_VM, WB_PORT_FLAGS_NONE, peer_mac,
+                              lan_deliver_cb, &unreachables);
+  memcpy (gateway_mac, _wb_guest_iface_mac (wb_lan_get_station (lan, "gateway"), 0), 6);
+  iterate ();
+
+  /* A plain one is answered. */
+  unreachables = 0;
+  wb_segment_port_send (peer, buf, lan_datagram (buf, gateway_mac, peer_mac, IP4 (10, 10, 10, 101)));
+  iterate ();
+  g_assert_cmpuint (unreachables, ==, 1);
+
+  /* A bad header checksum, a group or broadcast source address, a group
+   * source MAC: dropped, not answered. */
+  drops = wb_lan_get_outside_drops (lan);
+  len = lan_datagram (buf, gateway_mac, peer_mac, IP4 (10, 10, 10, 101));
+  buf[WB_ETH_HLEN + 10] ^= 0x5a;
+  wb_segment_port_send (peer, buf, len);
+  wb_segment_port_send (peer, buf, lan_datagram (buf, gateway_mac, peer_mac, IP4 (224, 0, 0, 1)));
+  wb_segment_port_send (peer, buf, lan_datagram (buf, gateway_mac, peer_mac, 0xffffffffu));
+  wb_segment_port_send (peer, buf, lan_datagram (buf, gateway_mac, group_mac, IP4 (10, 10, 10, 101)));
+  iterate ();
+  g_assert_cmpuint (wb_lan_get_outside_drops (lan), ==, drops + 4);
+  g_assert_cmpuint (unreachables, ==, 1);
+
+  /* Then anything, at the gateway, for beyond the LAN. */
+  memcpy (target.mac, gateway_mac, 6);
+  target.address = LAN_BEYOND;
+  target.peer = IP4 (10, 10, 10, 101);
+  for (guint i = 0; i < FUZZ_FRAMES; i++)
+    {
+      wb_segment_port_send (peer, buf, fuzz_frame (&target, buf));
+      if (i % 256 == 255)
+        iterate ();
+    }
+  iterate ();
+  g_test_message ("LAN: %" G_GUINT64_FORMAT " dropped beyond the LAN, %u answered",
+                  wb_lan_get_outside_drops (lan), unreachables);
+  g_assert_cmpuint (wb_lan_get_outside_drops (lan), >, drops + 4);
+
+  wb_segment_remove_port (peer);
+  wb_lan_free (lan);
+  wb_segment_free (segment);
+  iterate ();
+}
+
 /* --- an uplink: what a TAP device brings ---------------------------------------------- */
 
 /* The reading side of a TAP device, with a socket pair standing in for the
@@ -1014,6 +1123,7 @@ main (int    argc,
   g_test_add_func ("/fuzz/segment", test_segment);
   g_test_add_func ("/fuzz/dhcpd", test_dhcpd);
   g_test_add_func ("/fuzz/host-endpoint", test_host_endpoint);
+  g_test_add_func ("/fuzz/lan", test_lan);
   g_test_add_func ("/fuzz/fd-uplink", test_fd_uplink);
   fuzz_guest_add_tests ();
   return g_test_run ();
