@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "wb-service.h"
 
+#include <string.h>
+
 #include "wb-error.h"
 #include "wb-hostifs.h"
 #include "wb-matrix.h"
@@ -73,6 +75,87 @@ reply_empty (GDBusMethodInvocation *invocation,
     return reply_error (invocation, error);
   g_dbus_method_invocation_return_value (invocation, NULL);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+/* A wb_dbus_engine_complete_*() whose answer is one GVariant... */
+typedef void (*CompleteFunc) (WbDBusEngine          *object,
+                              GDBusMethodInvocation *invocation,
+                              GVariant              *answer);
+
+/* ... or one string. */
+typedef void (*CompleteStringFunc) (WbDBusEngine          *object,
+                                    GDBusMethodInvocation *invocation,
+                                    const char            *answer);
+
+/* Completes with @answer, or fails with @error when @answer is NULL. */
+static gboolean
+reply_value (WbDBusEngine          *iface,
+             GDBusMethodInvocation *invocation,
+             CompleteFunc           complete,
+             GVariant              *answer,
+             GError                *error)
+{
+  if (answer == NULL)
+    return reply_error (invocation, error);
+  complete (iface, invocation, answer);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+reply_string (WbDBusEngine          *iface,
+              GDBusMethodInvocation *invocation,
+              CompleteStringFunc     complete,
+              const char            *answer,
+              GError                *error)
+{
+  if (answer == NULL)
+    return reply_error (invocation, error);
+  complete (iface, invocation, answer);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+typedef struct
+{
+  const char *key;
+  const char *type;
+} OptionSpec;
+
+/* Refuses an a{sv} @options with a key not in @specs (UnknownOption) or
+ * a value of another type (InvalidArgument): g_variant_lookup() would
+ * silently skip both. */
+static gboolean
+check_vardict (GVariant          *options,
+               const OptionSpec  *specs,
+               gsize              n_specs,
+               GError           **error)
+{
+  GVariantIter iter;
+  const char *key;
+  GVariant *value;
+
+  g_variant_iter_init (&iter, options);
+  while (g_variant_iter_loop (&iter, "{&sv}", &key, &value))
+    {
+      gsize i;
+
+      for (i = 0; i < n_specs && strcmp (specs[i].key, key) != 0; i++)
+        ;
+      if (i == n_specs)
+        {
+          g_set_error (error, WB_ERROR, WB_ERROR_UNKNOWN_OPTION, "Unknown option '%s'", key);
+          g_variant_unref (value);
+          return FALSE;
+        }
+      if (!g_variant_is_of_type (value, G_VARIANT_TYPE (specs[i].type)))
+        {
+          g_set_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT,
+                       "Option '%s' must be of type '%s', not '%s'",
+                       key, specs[i].type, g_variant_get_type_string (value));
+          g_variant_unref (value);
+          return FALSE;
+        }
+    }
+  return TRUE;
 }
 
 typedef GVariant *(*ToVariantFunc) (gconstpointer item);
@@ -361,6 +444,87 @@ publish_dhcp_server (WbService                *self,
   wb_dbus_dhcp_server_set_info (iface, wb_variant_from_dhcp_server (server));
 }
 
+/* Reads the current state of one object, or NULL when it no longer exists
+ * (or, with a warning, cannot be read). */
+static gpointer
+load_object (WbService       *self,
+             WbObjectKind     kind,
+             const char      *id,
+             GDestroyNotify  *free_func)
+{
+  WbStore *store = wb_settings_get_store (self->settings);
+  g_autoptr(GError) error = NULL;
+  gpointer object;
+
+  switch (kind)
+    {
+    case WB_OBJECT_VM:
+      object = wb_settings_get_vm (self->settings, id, &error);
+      *free_func = (GDestroyNotify) wb_vm_free;
+      break;
+    case WB_OBJECT_NAT_NETWORK:
+      object = wb_store_load_nat_network (store, id, &error);
+      *free_func = (GDestroyNotify) wb_nat_network_free;
+      break;
+    case WB_OBJECT_HOST_ONLY_IF:
+      object = wb_store_load_host_only_if (store, id, &error);
+      *free_func = (GDestroyNotify) wb_host_only_if_free;
+      break;
+    case WB_OBJECT_DHCP_SERVER:
+      object = wb_store_load_dhcp_server (store, id, &error);
+      *free_func = (GDestroyNotify) wb_dhcp_server_free;
+      break;
+    default:
+      g_return_val_if_reached (NULL);
+    }
+
+  if (object == NULL && !g_error_matches (error, WB_ERROR, WB_ERROR_NOT_FOUND))
+    {
+      g_autofree char *path = object_path (kind, id);
+
+      g_warning ("Cannot publish %s: %s", path, error->message);
+    }
+  return object;
+}
+
+/* Publishes @object on @client's manager, or unexports @id when @object
+ * is NULL. */
+static void
+publish_object (WbService     *self,
+                Client        *client,
+                WbObjectKind   kind,
+                const char    *id,
+                gconstpointer  object)
+{
+  GDBusObjectManagerServer *manager = client->manager;
+
+  if (object == NULL)
+    {
+      g_autofree char *path = object_path (kind, id);
+
+      g_dbus_object_manager_server_unexport (manager, path);
+      return;
+    }
+
+  switch (kind)
+    {
+    case WB_OBJECT_VM:
+      publish_vm (self, client, object);
+      break;
+    case WB_OBJECT_NAT_NETWORK:
+      publish_nat_network (self, manager, object);
+      break;
+    case WB_OBJECT_HOST_ONLY_IF:
+      publish_host_only_if (self, manager, object);
+      break;
+    case WB_OBJECT_DHCP_SERVER:
+      publish_dhcp_server (self, manager, object);
+      break;
+    default:
+      g_return_if_reached ();
+    }
+}
+
 /* Publishes the current state of one object on @client's manager, or
  * unexports it when it no longer exists. */
 static void
@@ -369,75 +533,40 @@ refresh_object (WbService    *self,
                 WbObjectKind  kind,
                 const char   *id)
 {
-  GDBusObjectManagerServer *manager = client->manager;
-  WbStore *store = wb_settings_get_store (self->settings);
-  g_autofree char *path = object_path (kind, id);
-  g_autoptr(GError) error = NULL;
+  GDestroyNotify free_func = NULL;
+  gpointer object = load_object (self, kind, id, &free_func);
 
-  switch (kind)
-    {
-    case WB_OBJECT_VM:
-      {
-        g_autoptr(WbVm) vm = wb_settings_get_vm (self->settings, id, &error);
-        if (vm != NULL)
-          {
-            publish_vm (self, client, vm);
-            return;
-          }
-      }
-      break;
-    case WB_OBJECT_NAT_NETWORK:
-      {
-        g_autoptr(WbNatNetwork) net = wb_store_load_nat_network (store, id, &error);
-        if (net != NULL)
-          {
-            publish_nat_network (self, manager, net);
-            return;
-          }
-      }
-      break;
-    case WB_OBJECT_HOST_ONLY_IF:
-      {
-        g_autoptr(WbHostOnlyIf) hif = wb_store_load_host_only_if (store, id, &error);
-        if (hif != NULL)
-          {
-            publish_host_only_if (self, manager, hif);
-            return;
-          }
-      }
-      break;
-    case WB_OBJECT_DHCP_SERVER:
-      {
-        g_autoptr(WbDhcpServer) server = wb_store_load_dhcp_server (store, id, &error);
-        if (server != NULL)
-          {
-            publish_dhcp_server (self, manager, server);
-            return;
-          }
-      }
-      break;
-    default:
-      g_return_if_reached ();
-    }
-
-  if (!g_error_matches (error, WB_ERROR, WB_ERROR_NOT_FOUND))
-    g_warning ("Cannot publish %s: %s", path, error->message);
-  g_dbus_object_manager_server_unexport (manager, path);
+  publish_object (self, client, kind, id, object);
+  if (object != NULL)
+    free_func (object);
 }
 
+/* Read once, published to every subscribed client. */
 static void
 on_settings_changed_cb (WbSettings *settings,
                         guint       kind,
                         const char *id,
                         WbService  *self)
 {
+  GDestroyNotify free_func = NULL;
+  gpointer object = NULL;
+  gboolean loaded = FALSE;
+
   for (guint i = 0; i < self->clients->len; i++)
     {
       Client *client = g_ptr_array_index (self->clients, i);
 
-      if (client->manager != NULL)
-        refresh_object (self, client, kind, id);
+      if (client->manager == NULL)
+        continue;
+      if (!loaded)
+        {
+          object = load_object (self, kind, id, &free_func);
+          loaded = TRUE;
+        }
+      publish_object (self, client, kind, id, object);
     }
+  if (object != NULL)
+    free_func (object);
 }
 
 /* Exports every object on a freshly subscribed client's manager. */
@@ -634,10 +763,7 @@ handle_create_vm (WbDBusEngine          *iface,
   g_autoptr(GError) error = NULL;
   g_autofree char *uuid = wb_settings_create_vm (self->settings, name, do_register, &error);
 
-  if (uuid == NULL)
-    return reply_error (invocation, error);
-  wb_dbus_engine_complete_create_vm (iface, invocation, uuid);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
+  return reply_string (iface, invocation, wb_dbus_engine_complete_create_vm, uuid, error);
 }
 
 static gboolean
@@ -648,10 +774,14 @@ handle_delete_vm (WbDBusEngine          *iface,
 {
   WbService *self = WB_SERVICE (iface);
   g_autoptr(GError) error = NULL;
-  g_autoptr(WbVm) found = wb_settings_get_vm (self->settings, vm, &error);
-  gboolean ok = found != NULL && wb_settings_delete_vm (self->settings, found->uuid, &error);
+  g_autoptr(WbVm) found = NULL;
+  gboolean ok;
 
-  if (ok && delete_files)
+  /* The files are named after the VM: only then is it loaded here too. */
+  if (delete_files && (found = wb_settings_get_vm (self->settings, vm, &error)) == NULL)
+    return reply_error (invocation, error);
+  ok = wb_settings_delete_vm (self->settings, found != NULL ? found->uuid : vm, &error);
+  if (ok && found != NULL)
     wb_runtime_delete_vm_files (self->runtime, found->name);
   return reply_empty (invocation, ok, error);
 }
@@ -688,10 +818,8 @@ handle_get_vm (WbDBusEngine          *iface,
   g_autoptr(GError) error = NULL;
   g_autoptr(WbVm) vm = wb_settings_get_vm (self->settings, name, &error);
 
-  if (vm == NULL)
-    return reply_error (invocation, error);
-  wb_dbus_engine_complete_get_vm (iface, invocation, wb_variant_from_vm (vm));
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
+  return reply_value (iface, invocation, wb_dbus_engine_complete_get_vm,
+                      vm != NULL ? wb_variant_from_vm (vm) : NULL, error);
 }
 
 static gboolean
@@ -790,10 +918,8 @@ handle_create_host_only_if (WbDBusEngine          *iface,
   g_autoptr(GError) error = NULL;
   g_autofree char *name = wb_settings_create_host_only_if (self->settings, &error);
 
-  if (name == NULL)
-    return reply_error (invocation, error);
-  wb_dbus_engine_complete_create_host_only_if (iface, invocation, name);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
+  return reply_string (iface, invocation, wb_dbus_engine_complete_create_host_only_if, name,
+                       error);
 }
 
 static gboolean
@@ -957,10 +1083,7 @@ handle_get_nic_stats (WbDBusEngine          *iface,
   g_autoptr(GError) error = NULL;
   GVariant *stats = wb_runtime_get_nic_stats (self->runtime, vm, &error);
 
-  if (stats == NULL)
-    return reply_error (invocation, error);
-  wb_dbus_engine_complete_get_nic_stats (iface, invocation, stats);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
+  return reply_value (iface, invocation, wb_dbus_engine_complete_get_nic_stats, stats, error);
 }
 
 static gboolean
@@ -988,13 +1111,10 @@ handle_get_guest_properties (WbDBusEngine          *iface,
   g_autoptr(GError) error = NULL;
   GVariant *values = wb_runtime_get_properties (self->runtime, vm, &error);
 
-  if (values == NULL)
-    return reply_error (invocation, error);
-  wb_dbus_engine_complete_get_guest_properties (iface, invocation, values);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
+  return reply_value (iface, invocation, wb_dbus_engine_complete_get_guest_properties, values,
+                      error);
 }
 
-/* The pending reply of a call that completes later. */
 /* The pending reply of a call that completes later. When the caller goes
  * away first, its command or wait is cancelled rather than left running. */
 typedef struct
@@ -1046,23 +1166,13 @@ pending_free (Pending *pending)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Pending, pending_free)
 
-/* A wb_dbus_engine_complete_*() whose answer is one GVariant. */
-typedef void (*CompleteFunc) (WbDBusEngine          *object,
-                              GDBusMethodInvocation *invocation,
-                              GVariant              *answer);
-
-/* Completes @pending with @answer, or fails it with @error when @answer
- * is NULL. */
 static void
 pending_reply (Pending      *pending,
                CompleteFunc  complete,
                GVariant     *answer,
                GError       *error)
 {
-  if (answer == NULL)
-    reply_error (pending->invocation, error);
-  else
-    complete (WB_DBUS_ENGINE (pending->service), pending->invocation, answer);
+  reply_value (WB_DBUS_ENGINE (pending->service), pending->invocation, complete, answer, error);
 }
 
 static void
@@ -1208,9 +1318,14 @@ handle_run_modes_matrix (WbDBusEngine          *iface,
                          GVariant              *options)
 {
   WbService *self = WB_SERVICE (iface);
-  Pending *pending = pending_new (self, invocation);
-  g_autoptr(WbModes) modes = wb_modes_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(WbModes) modes = NULL;
+  Pending *pending;
 
+  if (!check_vardict (options, NULL, 0, &error))
+    return reply_error (invocation, error);
+  modes = wb_modes_new ();
+  pending = pending_new (self, invocation);
   g_signal_connect_object (modes, "progress", G_CALLBACK (on_modes_progress_cb), self, 0);
   wb_modes_run_async (modes, pending->cancellable, on_modes_run_cb, pending);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -1343,12 +1458,16 @@ handle_run_matrix (WbDBusEngine          *iface,
                    GDBusMethodInvocation *invocation,
                    GVariant              *options)
 {
+  static const OptionSpec specs[] = { { "outside", "s" } };
   WbService *self = WB_SERVICE (iface);
   g_autoptr(GError) error = NULL;
   const char *outside = NULL;
   WbMatrix *matrix;
   Pending *pending;
 
+  if (!check_vardict (options, specs, G_N_ELEMENTS (specs), &error))
+    return reply_error (invocation, error);
+  matrix = service_matrix (self);
   if (g_variant_lookup (options, "outside", "&s", &outside))
     {
       guint32 address;
@@ -1356,9 +1475,8 @@ handle_run_matrix (WbDBusEngine          *iface,
 
       if (!parse_outside (outside, &address, &port, &error))
         return reply_error (invocation, error);
-      wb_matrix_set_outside (service_matrix (self), address, port);
+      wb_matrix_set_outside (matrix, address, port);
     }
-  matrix = service_matrix (self);
   pending = pending_new (self, invocation);
   wb_matrix_run_async (matrix, pending->cancellable, on_matrix_ran_cb, pending);
   return G_DBUS_METHOD_INVOCATION_HANDLED;

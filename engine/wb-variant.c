@@ -62,16 +62,6 @@ add_adapter_entries (GVariantBuilder *b,
   ADD (b, "rules", wb_variant_from_rules (a->nat_rules));
 }
 
-GVariant *
-wb_variant_from_adapter (const WbAdapter *a)
-{
-  GVariantBuilder b;
-
-  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
-  add_adapter_entries (&b, a);
-  return g_variant_builder_end (&b);
-}
-
 /* The adapter dictionary with the guest's settings of that interface. */
 static GVariant *
 adapter_with_guest (const WbAdapter       *adapter,

@@ -14,7 +14,6 @@
 G_BEGIN_DECLS
 
 GVariant   *wb_variant_from_rules          (GPtrArray          *rules);     /* a(sssqsq) */
-GVariant   *wb_variant_from_adapter        (const WbAdapter    *adapter);   /* a{sv} */
 GVariant   *wb_variant_from_adapters       (const WbVm         *vm);        /* aa{sv} */
 GVariant   *wb_variant_adapter_summary     (const WbVm         *vm);        /* a(uss) */
 GVariant   *wb_variant_from_vm             (const WbVm         *vm);        /* a{sv} */
