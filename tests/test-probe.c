@@ -135,7 +135,12 @@ test_internal (Fixture       *f,
   g_clear_pointer (&text, g_free);
 
   result = probe (f, "vm3", "vm2", WB_PROBE_DEFAULT_TCP_PORT);
+  g_assert_cmphex (result->target, ==, ipv4 ("10.7.0.2"));
   g_assert_true (result->reachable);
+  g_assert_cmpint (result->icmp, ==, WB_PROBE_OK);
+  g_assert_cmpint (result->tcp, ==, WB_PROBE_OK);
+  g_assert_cmphex (result->source_address, ==, ipv4 ("10.7.0.3"));
+  g_assert_cmpstr (result->path, ==, "adapter 1, internal network 'lab'");
   g_clear_pointer (&result, wb_probe_result_free);
 
   /* The address answers, the port does not listen. */
@@ -151,13 +156,19 @@ test_internal (Fixture       *f,
   /* ICMP alone. */
   result = probe (f, "vm2", "vm3", 0);
   g_assert_true (result->reachable);
+  g_assert_cmpint (result->icmp, ==, WB_PROBE_OK);
   g_assert_cmpint (result->tcp, ==, WB_PROBE_NOT_RUN);
+  g_clear_pointer (&text, g_free);
+  text = wb_probe_result_describe (result);
+  g_assert_cmpstr (text, ==, "reachable (icmp ok)");
   g_clear_pointer (&result, wb_probe_result_free);
+  g_clear_pointer (&text, g_free);
 
   /* On-link, but nobody there. */
   result = probe (f, "vm2", "10.7.0.99", 22);
   g_assert_false (result->reachable);
   g_assert_cmpint (result->icmp, ==, WB_PROBE_NO_ARP);
+  g_assert_cmpint (result->tcp, ==, WB_PROBE_NO_ARP);
   g_assert_cmpint (result->reason, ==, WB_PROBE_NO_ARP);
   g_clear_pointer (&result, wb_probe_result_free);
 
@@ -171,6 +182,7 @@ test_internal (Fixture       *f,
   g_assert_cmpint (result->tcp, ==, WB_PROBE_NO_ROUTE);
   g_assert_cmpint (result->reason, ==, WB_PROBE_NO_ROUTE);
   g_assert_cmpuint (result->iface, ==, G_MAXUINT);
+  g_assert_cmpstr (result->path, ==, "no route in the source's routing table");
 }
 
 static void
@@ -186,6 +198,8 @@ test_gateway (Fixture       *f,
 
   result = probe (f, "vm2", "other", 22);
   g_assert_false (result->reachable);
+  g_assert_cmpint (result->icmp, ==, WB_PROBE_NO_ARP);
+  g_assert_cmpint (result->tcp, ==, WB_PROBE_NO_ARP);
   g_assert_cmpint (result->reason, ==, WB_PROBE_NO_ARP);
   g_assert_cmphex (result->gateway, ==, ipv4 ("10.7.0.254"));
   g_assert_cmpstr (result->path, ==, "adapter 1, internal network 'lab', gateway 10.7.0.254");
@@ -209,6 +223,7 @@ test_errors (Fixture       *f,
   g_clear_error (&error);
   result = probe_full (f, "nobody", ipv4 ("10.7.0.3"), 22, TIMEOUT_MS, &error);
   g_assert_error (error, WB_ERROR, WB_ERROR_NOT_FOUND);
+  g_assert_null (result);
   g_clear_error (&error);
   wb_test_start_vm (f, "vm2");
   g_assert_false (wb_probe_resolve_target (f->runtime, "vm2", "host", &address, &error));
@@ -260,7 +275,8 @@ test_host_only (Fixture       *f,
   wb_test_modify_vm (f, "ho", "nic", 1u, "hostonly", "hostonlyadapter", 1u, ifname);
   wb_test_start_vm (f, "ho");
   ip = wb_test_wait_property (f, "ho", IP_PROPERTY, 10000);
-  g_assert_nonnull (ip);
+  /* The first of VirtualBox's host-only DHCP range. */
+  g_assert_cmpstr (ip, ==, "192.168.56.101");
 
   result = probe (f, "ho", "host", port);
   g_assert_cmphex (result->target, ==, ipv4 ("192.168.56.1"));
@@ -298,12 +314,19 @@ test_nat_host (Fixture       *f,
   wb_test_start_vm (f, "natvm");
   g_clear_pointer (&ip, g_free);
   ip = wb_test_wait_property (f, "natvm", IP_PROPERTY, 10000);
-  g_assert_nonnull (ip);
+  g_assert_cmpstr (ip, ==, "10.0.2.15");
   result = probe (f, "natvm", "host", port);
   g_assert_cmphex (result->target, ==, ipv4 ("10.0.2.2"));
   g_assert_false (result->reachable);
   g_assert_cmpint (result->tcp, !=, WB_PROBE_OK);
   g_assert_cmpint (result->reason, !=, WB_PROBE_OK);
+  /* The alias answers; the connection is turned away at once rather than
+   * left to time out. */
+  g_assert_cmpint (result->icmp, ==, WB_PROBE_OK);
+  g_assert_cmpint (result->tcp, ==, WB_PROBE_REFUSED);
+  g_assert_cmpint (result->reason, ==, WB_PROBE_REFUSED);
+  g_assert_cmphex (result->unreachable_from, ==, ipv4 ("10.0.2.2"));
+  g_assert_cmpstr (result->path, ==, "adapter 1, NAT");
 }
 
 /* A router VM that has no route beyond its networks answers "net
@@ -354,7 +377,11 @@ test_router_unreachable (Fixture       *f,
   /* ICMP alone. */
   result = probe_full (f, "vm2", ipv4 ("172.16.5.5"), 0, 60000, &error);
   g_assert_no_error (error);
+  g_assert_nonnull (result);
+  g_assert_false (result->reachable);
   g_assert_cmpint (result->icmp, ==, WB_PROBE_NO_ROUTE);
+  g_assert_cmpint (result->tcp, ==, WB_PROBE_NOT_RUN);
+  g_assert_cmphex (result->unreachable_from, ==, ipv4 ("10.7.0.1"));
   g_assert_cmpint (result->reason, ==, WB_PROBE_NO_ROUTE);
 }
 

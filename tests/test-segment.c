@@ -126,6 +126,31 @@ run_pending (void)
     ;
 }
 
+/* Delivers what is queued, then checks what each recorder holds: pairs of
+ * a recorder and its count, up to a NULL recorder. */
+G_GNUC_NULL_TERMINATED
+static void
+deliver_and_count (Recorder *recorder,
+                   guint     count,
+                   ...)
+{
+  va_list args;
+
+  run_pending ();
+  va_start (args, count);
+  while (recorder != NULL)
+    {
+      if (recorder_count (recorder) != count)
+        g_test_message ("port %s holds %u frames, expected %u", recorder->name,
+                        recorder_count (recorder), count);
+      g_assert_cmpuint (recorder_count (recorder), ==, count);
+      recorder = va_arg (args, Recorder *);
+      if (recorder != NULL)
+        count = va_arg (args, guint);
+    }
+  va_end (args);
+}
+
 /* --- the switch ---------------------------------------------------------- */
 
 static void
@@ -138,29 +163,20 @@ test_unicast_and_flooding (void)
 
   /* To a port's own MAC: that port only. */
   send_frame (a, b->mac, WB_ETHERTYPE_IPV4, 60, 1);
-  run_pending ();
-  g_assert_cmpuint (recorder_count (a), ==, 0);
-  g_assert_cmpuint (recorder_count (b), ==, 1);
-  g_assert_cmpuint (recorder_count (c), ==, 0);
+  deliver_and_count (a, 0, b, 1, c, 0, NULL);
 
   /* Broadcast and multicast: everyone but the sender. */
   send_frame (a, broadcast, WB_ETHERTYPE_ARP, 60, 2);
   send_frame (a, multicast, WB_ETHERTYPE_IPV4, 60, 3);
-  run_pending ();
-  g_assert_cmpuint (recorder_count (a), ==, 0);
-  g_assert_cmpuint (recorder_count (b), ==, 3);
-  g_assert_cmpuint (recorder_count (c), ==, 2);
+  deliver_and_count (a, 0, b, 3, c, 2, NULL);
 
   /* Unknown unicast: deny ports only take their own MAC. */
   send_frame (a, unknown, WB_ETHERTYPE_IPV4, 60, 4);
-  run_pending ();
-  g_assert_cmpuint (recorder_count (b), ==, 3);
-  g_assert_cmpuint (recorder_count (c), ==, 2);
+  deliver_and_count (b, 3, c, 2, NULL);
 
   /* A frame to oneself goes nowhere. */
   send_frame (a, a->mac, WB_ETHERTYPE_IPV4, 60, 5);
-  run_pending ();
-  g_assert_cmpuint (recorder_count (a), ==, 0);
+  deliver_and_count (a, 0, NULL);
 
   wb_segment_free (segment);
 }
@@ -178,36 +194,25 @@ test_learning (void)
 
   /* Unknown unicast is flooded to the uplinks. */
   send_frame (a, station, WB_ETHERTYPE_IPV4, 60, 1);
-  run_pending ();
-  g_assert_cmpuint (recorder_count (up1), ==, 1);
-  g_assert_cmpuint (recorder_count (up2), ==, 1);
+  deliver_and_count (up1, 1, up2, 1, NULL);
 
   /* Once the station behind up1 spoke, frames for it go there only. */
   wb_segment_port_send (up1->port, from_station, 60);
-  run_pending ();
-  g_assert_cmpuint (recorder_count (a), ==, 1);
+  deliver_and_count (a, 1, NULL);
   send_frame (a, station, WB_ETHERTYPE_IPV4, 60, 2);
-  run_pending ();
-  g_assert_cmpuint (recorder_count (up1), ==, 2);
-  g_assert_cmpuint (recorder_count (up2), ==, 1);
+  deliver_and_count (up1, 2, up2, 1, NULL);
 
   /* A port's own MAC is not learned away by a spoofer. */
   wb_segment_port_send (up2->port, spoof, 60);
-  run_pending ();
-  g_assert_cmpuint (recorder_count (a), ==, 2);
+  deliver_and_count (a, 2, NULL);
   send_frame (up1, a->mac, WB_ETHERTYPE_IPV4, 60, 3);
-  run_pending ();
-  g_assert_cmpuint (recorder_count (a), ==, 3);
-  g_assert_cmpuint (recorder_count (up1), ==, 3);
-  g_assert_cmpuint (recorder_count (up2), ==, 1);
+  deliver_and_count (a, 3, up1, 3, up2, 1, NULL);
 
   /* Link loss forgets what was learned there: flooded again. */
   wb_segment_port_set_link (up1->port, FALSE);
   wb_segment_port_set_link (up1->port, TRUE);
   send_frame (a, station, WB_ETHERTYPE_IPV4, 60, 4);
-  run_pending ();
-  g_assert_cmpuint (recorder_count (up1), ==, 4);
-  g_assert_cmpuint (recorder_count (up2), ==, 2);
+  deliver_and_count (up1, 4, up2, 2, NULL);
 
   wb_segment_free (segment);
 }
@@ -236,30 +241,25 @@ test_promisc (void)
 
       recorder_clear (p);
       send_frame (a, b->mac, WB_ETHERTYPE_IPV4, 60, 1);
-      run_pending ();
-      g_assert_cmpuint (recorder_count (p), ==, cases[i].vm_to_vm);
+      deliver_and_count (p, cases[i].vm_to_vm, NULL);
 
       recorder_clear (p);
       send_frame (a, host->mac, WB_ETHERTYPE_IPV4, 60, 2);
-      run_pending ();
-      g_assert_cmpuint (recorder_count (p), ==, cases[i].vm_to_host);
+      deliver_and_count (p, cases[i].vm_to_host, NULL);
 
       recorder_clear (p);
       send_frame (host, b->mac, WB_ETHERTYPE_IPV4, 60, 3);
-      run_pending ();
-      g_assert_cmpuint (recorder_count (p), ==, cases[i].host_to_vm);
+      deliver_and_count (p, cases[i].host_to_vm, NULL);
 
       recorder_clear (p);
       send_frame (a, unknown, WB_ETHERTYPE_IPV4, 60, 4);
-      run_pending ();
-      g_assert_cmpuint (recorder_count (p), ==, cases[i].vm_to_unknown);
+      deliver_and_count (p, cases[i].vm_to_unknown, NULL);
 
       /* Broadcasts and its own frames, whatever the policy. */
       recorder_clear (p);
       send_frame (host, broadcast, WB_ETHERTYPE_ARP, 60, 5);
       send_frame (a, p->mac, WB_ETHERTYPE_IPV4, 60, 6);
-      run_pending ();
-      g_assert_cmpuint (recorder_count (p), ==, 2);
+      deliver_and_count (p, 2, NULL);
     }
 
   /* The addressee gets one copy, never two (two frames and a broadcast
@@ -305,8 +305,7 @@ test_mtu_and_runts (void)
 
     send_frame (c, d->mac, WB_ETHERTYPE_IPV4, 9014, 1);
     send_frame (c, d->mac, WB_ETHERTYPE_IPV4, 9015, 2);
-    run_pending ();
-    g_assert_cmpuint (recorder_count (d), ==, 1);
+    deliver_and_count (d, 1, NULL);
     g_assert_cmpuint (wb_segment_port_get_counters (c->port)->drops[WB_DROP_OVERSIZE], ==, 1);
     wb_segment_free (segment);
   }
@@ -345,9 +344,7 @@ test_link (void)
   send_frame (a, b->mac, WB_ETHERTYPE_IPV4, 60, 1);
   send_frame (a, broadcast, WB_ETHERTYPE_ARP, 60, 2);
   send_frame (b, a->mac, WB_ETHERTYPE_IPV4, 60, 3);
-  run_pending ();
-  g_assert_cmpuint (recorder_count (a), ==, 0);
-  g_assert_cmpuint (recorder_count (b), ==, 0);
+  deliver_and_count (a, 0, b, 0, NULL);
   g_assert_cmpuint (wb_segment_port_get_counters (b->port)->drops[WB_DROP_LINK_DOWN], ==, 1);
 
   /* A frame queued for a port whose cable is pulled before delivery does
@@ -355,15 +352,12 @@ test_link (void)
   wb_segment_port_set_link (b->port, TRUE);
   send_frame (a, b->mac, WB_ETHERTYPE_IPV4, 60, 4);
   wb_segment_port_set_link (b->port, FALSE);
-  run_pending ();
-  g_assert_cmpuint (recorder_count (b), ==, 0);
+  deliver_and_count (b, 0, NULL);
 
   wb_segment_port_set_link (b->port, TRUE);
   send_frame (a, b->mac, WB_ETHERTYPE_IPV4, 60, 5);
   send_frame (b, a->mac, WB_ETHERTYPE_IPV4, 60, 6);
-  run_pending ();
-  g_assert_cmpuint (recorder_count (a), ==, 1);
-  g_assert_cmpuint (recorder_count (b), ==, 1);
+  deliver_and_count (a, 1, b, 1, NULL);
 
   wb_segment_free (segment);
 }
@@ -428,14 +422,12 @@ test_queue_bound (void)
   for (guint i = 0; i < 15; i++)
     send_frame (a, b->mac, WB_ETHERTYPE_IPV4, 60, i);
   g_assert_cmpuint (wb_segment_get_queue_length (segment), ==, 10);
-  run_pending ();
-  g_assert_cmpuint (recorder_count (b), ==, 10);
+  deliver_and_count (b, 10, NULL);
   g_assert_cmpuint (wb_segment_port_get_counters (a->port)->drops[WB_DROP_QUEUE_FULL], ==, 5);
 
   /* Room again once delivered. */
   send_frame (a, b->mac, WB_ETHERTYPE_IPV4, 60, 99);
-  run_pending ();
-  g_assert_cmpuint (recorder_count (b), ==, 11);
+  deliver_and_count (b, 11, NULL);
 
   wb_segment_free (segment);
 }
@@ -472,8 +464,7 @@ test_faults (void)
   wb_segment_set_faults (segment, 0, 200, 42);
   for (guint i = 0; i < 200; i++)
     send_frame (a, b->mac, WB_ETHERTYPE_IPV4, 60, i);
-  run_pending ();
-  g_assert_cmpuint (recorder_count (b), ==, 200);
+  deliver_and_count (b, 200, NULL);
   for (guint i = 0; i < 200; i++)
     {
       guint32 tag = frame_tag (g_ptr_array_index (b->frames, i));
@@ -488,8 +479,7 @@ test_faults (void)
   recorder_clear (b);
   wb_segment_set_faults (segment, 0, 1000, 1);
   send_frame (a, b->mac, WB_ETHERTYPE_IPV4, 60, 7);
-  run_pending ();
-  g_assert_cmpuint (recorder_count (b), ==, 1);
+  deliver_and_count (b, 1, NULL);
 
   wb_segment_free (segment);
 }
@@ -544,9 +534,7 @@ test_changes_during_delivery (void)
       b->data = &wrecker;
       send_frame (a, broadcast, WB_ETHERTYPE_ARP, 60, 1);
       send_frame (a, broadcast, WB_ETHERTYPE_ARP, 60, 2);
-      run_pending ();
-      g_assert_cmpuint (recorder_count (b), ==, 1);
-      g_assert_cmpuint (recorder_count (c), ==, 0);
+      deliver_and_count (b, 1, c, 0, NULL);
 
       if (wrecker.segment != NULL)
         {
@@ -596,8 +584,7 @@ test_flush_and_leaving_ports (void)
     g_assert_true (wb_segment_flush (segment));
     g_assert_cmpuint (recorder_count (b), ==, 2);
     g_assert_cmpuint (recorder_count (d), ==, 0);
-    run_pending ();
-    g_assert_cmpuint (recorder_count (d), ==, 1);
+    deliver_and_count (d, 1, NULL);
     wb_segment_free (other);
   }
 
@@ -835,8 +822,7 @@ test_nic_link_and_padding (void)
   wb_nic_attach (nic, one);
   g_assert_true (wb_nic_get_link (nic));
   wb_nic_transmit (nic, small, 42);
-  run_pending ();
-  g_assert_cmpuint (recorder_count (peer), ==, 1);
+  deliver_and_count (peer, 1, NULL);
   data = g_bytes_get_data (g_ptr_array_index (peer->frames, 0), &len);
   g_assert_cmpuint (len, ==, 60);            /* padded as hardware does */
   g_assert_cmpmem (data, 42, small, 42);

@@ -527,6 +527,8 @@ test_matrix (Fixture       *f,
       g_assert_null (refused);
       g_assert_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT);
       g_assert_cmpstr (remote, ==, "io.github.wirebox.Error.InvalidArgument");
+      /* The message names what was refused. */
+      g_assert_nonnull (strstr (error->message, bad[i]));
       g_clear_error (&error);
     }
   wb_dbus_engine_call_get_matrix_sync (proxy, &again, NULL, &error);
@@ -548,6 +550,11 @@ test_matrix (Fixture       *f,
     g_main_context_iteration (NULL, TRUE);
   g_assert_cmpuint (signals.changed_generation, >, generation);
   g_assert_true (g_strv_contains ((const char * const *) signals.changed, a_to_b));
+  {
+    g_autofree char *b_to_a = g_strdup_printf ("vm:%s>vm:%s", b, a);
+
+    g_assert_true (g_strv_contains ((const char * const *) signals.changed, b_to_a));
+  }
   wb_dbus_engine_call_get_matrix_sync (proxy, &again, NULL, &error);
   g_assert_no_error (error);
   g_assert_true (g_variant_lookup (again, "generation", "u", &generation));
@@ -560,9 +567,53 @@ test_matrix (Fixture       *f,
   g_clear_pointer (&result, g_free);
   g_assert_true (g_variant_lookup (first, "reason", "s", &result));
   g_test_message ("A>B after the change: %s", result);
+  /* B's address is still on A's link, and nothing there answers. */
+  g_assert_cmpstr (result, ==, "no ARP answer");
 
   g_signal_handlers_disconnect_by_data (proxy, &signals);
   g_strfreev (signals.changed);
+}
+
+/* A{sv} options are checked whole: an unknown key or a value of the wrong
+ * type is refused before anything runs or changes. */
+static void
+test_vardict_options_checked (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) matrix = NULL;
+  const char *outside = NULL;
+  struct {
+    const char *text;
+    int         code;
+    gboolean    modes;
+  } bad[] = {
+    { "{'outside': <uint32 7>}", WB_ERROR_INVALID_ARGUMENT, FALSE },
+    { "{'outside': <'198.51.100.7'>, 'outsider': <'x'>}", WB_ERROR_UNKNOWN_OPTION, FALSE },
+    { "{'outside': <'198.51.100.7'>}", WB_ERROR_UNKNOWN_OPTION, TRUE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      GVariant *options = g_variant_parse (G_VARIANT_TYPE_VARDICT, bad[i].text, NULL, NULL, NULL);
+      GVariant *answer = NULL;
+
+      g_assert_nonnull (options);
+      if (bad[i].modes)
+        wb_dbus_engine_call_run_modes_matrix_sync (f->proxy, options, &answer, NULL, &error);
+      else
+        wb_dbus_engine_call_run_matrix_sync (f->proxy, options, &answer, NULL, &error);
+      g_test_message ("%s: %s", bad[i].text, error != NULL ? error->message : "accepted");
+      g_assert_error (error, WB_ERROR, bad[i].code);
+      g_assert_null (answer);
+      g_clear_error (&error);
+    }
+
+  /* Nothing half-applied: the valid "outside" beside the unknown key. */
+  wb_dbus_engine_call_get_matrix_sync (f->proxy, &matrix, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_variant_lookup (matrix, "outside", "&s", &outside));
+  g_assert_cmpstr (outside, ==, "");
 }
 
 int
@@ -587,6 +638,8 @@ main (int    argc,
               fixture_set_up, test_socket_client, fixture_tear_down);
   g_test_add ("/service/matrix", Fixture, NULL,
               fixture_set_up, test_matrix, fixture_tear_down);
+  g_test_add ("/service/vardict-options-checked", Fixture, NULL,
+              fixture_set_up, test_vardict_options_checked, fixture_tear_down);
 
   status = g_test_run ();
   wb_test_rm_rf (home);

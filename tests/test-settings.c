@@ -83,6 +83,17 @@ assert_signals (Fixture *fixture,
   g_ptr_array_set_size (fixture->signals, 0);
 }
 
+/* @ok is a call's answer: it failed with @code, which is then cleared. */
+static void
+assert_refused (gboolean   ok,
+                GError   **error,
+                gint       code)
+{
+  g_assert_false (ok);
+  g_assert_error (*error, WB_ERROR, code);
+  g_clear_error (error);
+}
+
 static char *
 sig (const char   *name,
      WbObjectKind  kind,
@@ -235,14 +246,12 @@ test_vm_unregistered (Fixture       *fixture,
   g_assert_error (error, WB_ERROR, WB_ERROR_NOT_FOUND);
   g_clear_error (&error);
 
-  g_assert_false (wb_settings_modify_vm (fixture->settings, "hidden", &change, 1,
-                                         &error));
-  g_assert_error (error, WB_ERROR, WB_ERROR_NOT_FOUND);
-  g_clear_error (&error);
+  assert_refused (wb_settings_modify_vm (fixture->settings, "hidden", &change, 1,
+                                         &error),
+                  &error, WB_ERROR_NOT_FOUND);
 
-  g_assert_false (wb_settings_delete_vm (fixture->settings, "hidden", &error));
-  g_assert_error (error, WB_ERROR, WB_ERROR_NOT_FOUND);
-  g_clear_error (&error);
+  assert_refused (wb_settings_delete_vm (fixture->settings, "hidden", &error),
+                  &error, WB_ERROR_NOT_FOUND);
 
   /* Its name stays taken. */
   again = wb_settings_create_vm (fixture->settings, "hidden", TRUE, &error);
@@ -340,25 +349,21 @@ test_vm_all_or_nothing (Fixture       *fixture,
   g_ptr_array_set_size (fixture->signals, 0);
   before = wb_test_dump_db (fixture->path);
 
-  g_assert_false (wb_settings_modify_vm (fixture->settings, uuid, bad_value,
-                                         G_N_ELEMENTS (bad_value), &error));
-  g_assert_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT);
-  g_clear_error (&error);
+  assert_refused (wb_settings_modify_vm (fixture->settings, uuid, bad_value,
+                                         G_N_ELEMENTS (bad_value), &error),
+                  &error, WB_ERROR_INVALID_ARGUMENT);
 
-  g_assert_false (wb_settings_modify_vm (fixture->settings, uuid, bad_key,
-                                         G_N_ELEMENTS (bad_key), &error));
-  g_assert_error (error, WB_ERROR, WB_ERROR_UNKNOWN_OPTION);
-  g_clear_error (&error);
+  assert_refused (wb_settings_modify_vm (fixture->settings, uuid, bad_key,
+                                         G_N_ELEMENTS (bad_key), &error),
+                  &error, WB_ERROR_UNKNOWN_OPTION);
 
-  g_assert_false (wb_settings_modify_vm (fixture->settings, uuid, bad_slot,
-                                         G_N_ELEMENTS (bad_slot), &error));
-  g_assert_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT);
-  g_clear_error (&error);
+  assert_refused (wb_settings_modify_vm (fixture->settings, uuid, bad_slot,
+                                         G_N_ELEMENTS (bad_slot), &error),
+                  &error, WB_ERROR_INVALID_ARGUMENT);
 
-  g_assert_false (wb_settings_modify_vm (fixture->settings, uuid, duplicate_rule,
-                                         G_N_ELEMENTS (duplicate_rule), &error));
-  g_assert_error (error, WB_ERROR, WB_ERROR_EXISTS);
-  g_clear_error (&error);
+  assert_refused (wb_settings_modify_vm (fixture->settings, uuid, duplicate_rule,
+                                         G_N_ELEMENTS (duplicate_rule), &error),
+                  &error, WB_ERROR_EXISTS);
 
   assert_unchanged (fixture, before);
 
@@ -404,10 +409,9 @@ test_vm_mac_unique (Fixture       *fixture,
   g_clear_error (&error);
 
   /* Twice in one VM. */
-  g_assert_false (wb_settings_modify_vm (fixture->settings, "b", twice,
-                                         G_N_ELEMENTS (twice), &error));
-  g_assert_error (error, WB_ERROR, WB_ERROR_EXISTS);
-  g_clear_error (&error);
+  assert_refused (wb_settings_modify_vm (fixture->settings, "b", twice,
+                                         G_N_ELEMENTS (twice), &error),
+                  &error, WB_ERROR_EXISTS);
 
   assert_unchanged (fixture, before);
 
@@ -418,10 +422,9 @@ test_vm_mac_unique (Fixture       *fixture,
 
   /* A VM keeps its own MAC (re-set on the same adapter), but not on a
    * second adapter. */
-  g_assert_false (wb_settings_modify_vm (fixture->settings, "a", &steal, 1,
-                                         &error));
-  g_assert_error (error, WB_ERROR, WB_ERROR_EXISTS);
-  g_clear_error (&error);
+  assert_refused (wb_settings_modify_vm (fixture->settings, "a", &steal, 1,
+                                         &error),
+                  &error, WB_ERROR_EXISTS);
   steal.slot = 5;
   g_assert_true (wb_settings_modify_vm (fixture->settings, "a", &steal, 1, &error));
   g_assert_no_error (error);
@@ -467,9 +470,7 @@ test_vm_running (Fixture       *fixture,
                    "Machine 'busy' is running: change it with 'controlvm'");
   g_clear_error (&error);
 
-  g_assert_false (wb_settings_delete_vm (fixture->settings, uuid, &error));
-  g_assert_error (error, WB_ERROR, WB_ERROR_BUSY);
-  g_clear_error (&error);
+  assert_refused (wb_settings_delete_vm (fixture->settings, uuid, &error), &error, WB_ERROR_BUSY);
   assert_unchanged (fixture, before);
 
   wb_settings_set_vm_running (fixture->settings, uuid, FALSE);
@@ -512,10 +513,9 @@ test_vm_running_changes (Fixture       *fixture,
 
   /* All or nothing there too. */
   before = wb_test_dump_db (fixture->path);
-  g_assert_false (wb_settings_modify_running_vm (fixture->settings, "live", bad,
-                                                 G_N_ELEMENTS (bad), &error));
-  g_assert_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT);
-  g_clear_error (&error);
+  assert_refused (wb_settings_modify_running_vm (fixture->settings, "live", bad,
+                                                 G_N_ELEMENTS (bad), &error),
+                  &error, WB_ERROR_INVALID_ARGUMENT);
   assert_unchanged (fixture, before);
 
   /* Guest settings wait for the VM to be off. */
@@ -642,31 +642,27 @@ test_nat_network (Fixture       *fixture,
   g_assert_cmpstr (error->message, ==, "A NAT network needs --network");
   g_clear_error (&error);
 
-  g_assert_false (wb_settings_add_nat_network (fixture->settings, "natnet2",
+  assert_refused (wb_settings_add_nat_network (fixture->settings, "natnet2",
                                                add_bad, G_N_ELEMENTS (add_bad),
-                                               &error));
-  g_assert_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT);
-  g_clear_error (&error);
+                                               &error),
+                  &error, WB_ERROR_INVALID_ARGUMENT);
 
-  g_assert_false (wb_settings_add_nat_network (fixture->settings, "", add,
-                                               G_N_ELEMENTS (add), &error));
-  g_assert_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT);
-  g_clear_error (&error);
+  assert_refused (wb_settings_add_nat_network (fixture->settings, "", add,
+                                               G_N_ELEMENTS (add), &error),
+                  &error, WB_ERROR_INVALID_ARGUMENT);
 
-  g_assert_false (wb_settings_modify_nat_network (fixture->settings, "natnet1",
+  assert_refused (wb_settings_modify_nat_network (fixture->settings, "natnet1",
                                                   modify_bad,
                                                   G_N_ELEMENTS (modify_bad),
-                                                  &error));
-  g_assert_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT);
-  g_clear_error (&error);
+                                                  &error),
+                  &error, WB_ERROR_INVALID_ARGUMENT);
 
   /* The loopback offset must fit the network. */
-  g_assert_false (wb_settings_modify_nat_network (fixture->settings, "natnet1",
+  assert_refused (wb_settings_modify_nat_network (fixture->settings, "natnet1",
                                                   modify_bad_loopback,
                                                   G_N_ELEMENTS (modify_bad_loopback),
-                                                  &error));
-  g_assert_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT);
-  g_clear_error (&error);
+                                                  &error),
+                  &error, WB_ERROR_INVALID_ARGUMENT);
 
   g_assert_false (wb_settings_modify_nat_network (fixture->settings, "natnet9",
                                                   modify, 1, &error));
@@ -707,10 +703,9 @@ test_nat_network (Fixture       *fixture,
   g_assert_false (net->running);
   g_assert_true (net->enabled);
   assert_signals (fixture, changed, changed, NULL);
-  g_assert_false (wb_settings_set_nat_network_running (fixture->settings,
-                                                       "natnet9", TRUE, &error));
-  g_assert_error (error, WB_ERROR, WB_ERROR_NOT_FOUND);
-  g_clear_error (&error);
+  assert_refused (wb_settings_set_nat_network_running (fixture->settings,
+                                                       "natnet9", TRUE, &error),
+                  &error, WB_ERROR_NOT_FOUND);
 
   /* Removing the network takes its DHCP server along. */
   g_assert_true (wb_settings_add_dhcp_server (fixture->settings, "natnet1", dhcp,
@@ -820,21 +815,18 @@ test_host_only (Fixture       *fixture,
 
   /* ipconfig */
   before = wb_test_dump_db (fixture->path);
-  g_assert_false (wb_settings_configure_host_only_if (fixture->settings,
+  assert_refused (wb_settings_configure_host_only_if (fixture->settings,
                                                       "vboxnet1", "192.168.57",
-                                                      "255.255.255.0", &error));
-  g_assert_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT);
-  g_clear_error (&error);
-  g_assert_false (wb_settings_configure_host_only_if (fixture->settings,
+                                                      "255.255.255.0", &error),
+                  &error, WB_ERROR_INVALID_ARGUMENT);
+  assert_refused (wb_settings_configure_host_only_if (fixture->settings,
                                                       "vboxnet1", "10.1.1.1",
-                                                      "255.0.255.0", &error));
-  g_assert_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT);
-  g_clear_error (&error);
-  g_assert_false (wb_settings_configure_host_only_if (fixture->settings,
+                                                      "255.0.255.0", &error),
+                  &error, WB_ERROR_INVALID_ARGUMENT);
+  assert_refused (wb_settings_configure_host_only_if (fixture->settings,
                                                       "vboxnet5", "10.1.1.1",
-                                                      "255.255.0.0", &error));
-  g_assert_error (error, WB_ERROR, WB_ERROR_NOT_FOUND);
-  g_clear_error (&error);
+                                                      "255.255.0.0", &error),
+                  &error, WB_ERROR_NOT_FOUND);
   assert_unchanged (fixture, before);
 
   g_assert_true (wb_settings_configure_host_only_if (fixture->settings,
@@ -898,10 +890,9 @@ test_host_only_in_use (Fixture       *fixture,
   g_ptr_array_set_size (fixture->signals, 0);
 
   before = wb_test_dump_db (fixture->path);
-  g_assert_false (wb_settings_remove_host_only_if (fixture->settings, "vboxnet0",
-                                                   &error));
-  g_assert_error (error, WB_ERROR, WB_ERROR_BUSY);
-  g_clear_error (&error);
+  assert_refused (wb_settings_remove_host_only_if (fixture->settings, "vboxnet0",
+                                                   &error),
+                  &error, WB_ERROR_BUSY);
   assert_unchanged (fixture, before);
 
   wb_settings_set_vm_running (fixture->settings, uuid, FALSE);
@@ -969,28 +960,24 @@ test_dhcp_server (Fixture       *fixture,
                    "DHCP server for network 'lab' already exists");
   g_clear_error (&error);
 
-  g_assert_false (wb_settings_add_dhcp_server (fixture->settings, "lab2",
+  assert_refused (wb_settings_add_dhcp_server (fixture->settings, "lab2",
                                                reversed, G_N_ELEMENTS (reversed),
-                                               &error));
-  g_assert_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT);
-  g_clear_error (&error);
+                                               &error),
+                  &error, WB_ERROR_INVALID_ARGUMENT);
 
-  g_assert_false (wb_settings_add_dhcp_server (fixture->settings, "lab2",
+  assert_refused (wb_settings_add_dhcp_server (fixture->settings, "lab2",
                                                outside, G_N_ELEMENTS (outside),
-                                               &error));
-  g_assert_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT);
-  g_clear_error (&error);
+                                               &error),
+                  &error, WB_ERROR_INVALID_ARGUMENT);
 
-  g_assert_false (wb_settings_add_dhcp_server (fixture->settings, "lab2",
+  assert_refused (wb_settings_add_dhcp_server (fixture->settings, "lab2",
                                                incomplete,
-                                               G_N_ELEMENTS (incomplete), &error));
-  g_assert_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT);
-  g_clear_error (&error);
+                                               G_N_ELEMENTS (incomplete), &error),
+                  &error, WB_ERROR_INVALID_ARGUMENT);
 
-  g_assert_false (wb_settings_add_dhcp_server (fixture->settings, "", add,
-                                               G_N_ELEMENTS (add), &error));
-  g_assert_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT);
-  g_clear_error (&error);
+  assert_refused (wb_settings_add_dhcp_server (fixture->settings, "", add,
+                                               G_N_ELEMENTS (add), &error),
+                  &error, WB_ERROR_INVALID_ARGUMENT);
 
   /* --interface vboxnet9 needs vboxnet9. */
   g_assert_false (wb_settings_add_dhcp_server (fixture->settings,
@@ -1000,12 +987,11 @@ test_dhcp_server (Fixture       *fixture,
   g_assert_cmpstr (error->message, ==, "Host-only interface 'vboxnet9' not found");
   g_clear_error (&error);
 
-  g_assert_false (wb_settings_modify_dhcp_server (fixture->settings, "lab",
+  assert_refused (wb_settings_modify_dhcp_server (fixture->settings, "lab",
                                                   modify_bad,
                                                   G_N_ELEMENTS (modify_bad),
-                                                  &error));
-  g_assert_error (error, WB_ERROR, WB_ERROR_INVALID_ARGUMENT);
-  g_clear_error (&error);
+                                                  &error),
+                  &error, WB_ERROR_INVALID_ARGUMENT);
 
   g_assert_false (wb_settings_modify_dhcp_server (fixture->settings, "nolab",
                                                   modify, G_N_ELEMENTS (modify),

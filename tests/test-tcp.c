@@ -551,6 +551,23 @@ on_ep_accept (WbTcpSocket *socket,
   wb_tcp_socket_set_callbacks (socket, &ep_callbacks, ep);
 }
 
+/* A listener whose accepted sockets all get one set of callbacks and one
+ * user_data; it lives as long as the listener (the test's wire). */
+typedef struct
+{
+  const WbTcpCallbacks *callbacks;
+  gpointer              user_data;
+} Acceptor;
+
+static void
+on_acceptor_accept (WbTcpSocket *socket,
+                    gpointer     user_data)
+{
+  const Acceptor *acceptor = user_data;
+
+  wb_tcp_socket_set_callbacks (socket, acceptor->callbacks, acceptor->user_data);
+}
+
 static void
 endpoint_init (Endpoint *ep)
 {
@@ -993,13 +1010,6 @@ static const WbTcpCallbacks bulk_receiver_callbacks = {
   .closed = on_bulk_receiver_closed,
 };
 
-static void
-on_bulk_accept (WbTcpSocket *socket,
-                gpointer     user_data)
-{
-  wb_tcp_socket_set_callbacks (socket, &bulk_receiver_callbacks, user_data);
-}
-
 /* WIREBOX_TEST_BULK_MB overrides the size of every transfer. */
 static gsize
 bulk_size (gsize megabytes)
@@ -1024,6 +1034,7 @@ run_bulk (gsize    megabytes,
   g_autoptr(GError) error = NULL;
   g_autoptr(GRand) rand = g_rand_new_with_seed (7);
   Bulk bulk = { 0 };
+  Acceptor acceptor = { &bulk_receiver_callbacks, &bulk };
   g_autofree char *tx = NULL;
   g_autofree char *rx = NULL;
   WbTcpStats stats;
@@ -1043,7 +1054,8 @@ run_bulk (gsize    megabytes,
       bulk.rx = g_checksum_new (G_CHECKSUM_SHA256);
     }
 
-  g_assert_true (wb_tcp_listen (wire->nodes[1].guest, 9000, on_bulk_accept, &bulk, &error));
+  g_assert_true (wb_tcp_listen (wire->nodes[1].guest, 9000, on_acceptor_accept, &acceptor, &error));
+  g_assert_no_error (error);
   /* Let ARP settle before the clock starts. */
   wire_run_for (wire, 20);
   wire->loss_permille = loss_permille;
@@ -1578,6 +1590,18 @@ test_service_ssh (void)
   wire_free (wire);
 }
 
+/* How many times @needle occurs in @text. */
+static guint
+count_text (const char *text,
+            const char *needle)
+{
+  guint n = 0;
+
+  for (const char *p = strstr (text, needle); p != NULL; p = strstr (p + 1, needle))
+    n++;
+  return n;
+}
+
 static void
 test_service_http (void)
 {
@@ -1629,6 +1653,9 @@ test_service_http (void)
   second = strstr (client.received->str + 1, "HTTP/1.1 200 OK\r\n");
   g_assert_nonnull (second);
   g_assert_nonnull (strstr (second, "\r\nConnection: close\r\n"));
+  /* Exactly two answers, and only the second closes. */
+  g_assert_cmpuint (count_text (client.received->str, "HTTP/1.1 "), ==, 2);
+  g_assert_cmpuint (count_text (client.received->str, "\r\nConnection: "), ==, 1);
   /* The HEAD answer has no body: the first page is the second answer's. */
   g_assert_true (strstr (client.received->str, "<!DOCTYPE html>") > second);
   wb_tcp_shutdown (client.socket);
@@ -1646,6 +1673,12 @@ test_service_http (void)
   send_all (client.socket, "GET / HTTP/1.0\r\n\r\n");
   g_assert_true (wire_run_until (wire, &client.eof, 2000));
   g_assert_nonnull (strstr (client.received->str, "\r\nConnection: close\r\n"));
+  /* Both requests answered on the one connection: the kept one, then the
+   * closing one, each with its page. */
+  g_assert_cmpuint (count_text (client.received->str, " 200 OK\r\n"), ==, 2);
+  g_assert_cmpuint (count_text (client.received->str, "<!DOCTYPE html>"), ==, 2);
+  g_assert_true (strstr (client.received->str, "\r\nConnection: keep-alive\r\n")
+                 < strstr (client.received->str, "\r\nConnection: close\r\n"));
   wb_tcp_shutdown (client.socket);
   g_assert_true (wire_run_until (wire, &client.closed, 2000));
   endpoint_clear (&client);
@@ -1754,18 +1787,12 @@ static const WbTcpCallbacks chunked_callbacks = {
 };
 
 static void
-on_chunked_accept (WbTcpSocket *socket,
-                   gpointer     user_data)
-{
-  wb_tcp_socket_set_callbacks (socket, &chunked_callbacks, user_data);
-}
-
-static void
 test_commands (void)
 {
   Wire *wire = wire_new (2);
   g_autoptr(GError) error = NULL;
   g_autoptr(GString) request = g_string_new (NULL);
+  Acceptor acceptor = { &chunked_callbacks, request };
   RunResult r;
 
   /* Refused. */
@@ -1784,19 +1811,25 @@ test_commands (void)
   g_assert_cmpstr (r.output, ==, "tcp: connect to 10.1.2.3 port 22: No route to host\n");
   g_free (r.output);
 
-  /* Usage. */
+  /* Usage: each refusal says what was wrong. */
   run_command (wire, 0, &r, "tcp", "192.168.23.2", NULL);
   g_assert_cmpint (r.status, ==, 2);
+  g_assert_true (g_str_has_prefix (r.output, "usage: tcp "));
   g_free (r.output);
   run_command (wire, 0, &r, "tcp", "host.example", "22", NULL);
   g_assert_cmpint (r.status, ==, 2);
+  g_assert_true (g_str_has_prefix (r.output, "tcp: "));
+  g_assert_nonnull (strstr (r.output, "IPv4 address"));
   g_free (r.output);
   run_command (wire, 0, &r, "http", "https://192.168.23.2/", NULL);
   g_assert_cmpint (r.status, ==, 2);
+  g_assert_true (g_str_has_prefix (r.output, "http: "));
+  g_assert_nonnull (strstr (r.output, "http://"));
   g_free (r.output);
 
   /* Chunked. */
-  g_assert_true (wb_tcp_listen (wire->nodes[1].guest, 8080, on_chunked_accept, request, &error));
+  g_assert_true (wb_tcp_listen (wire->nodes[1].guest, 8080, on_acceptor_accept, &acceptor, &error));
+  g_assert_no_error (error);
   run_command (wire, 0, &r, "http", "http://192.168.23.2:8080/path?q=1", NULL);
   g_assert_cmpint (r.status, ==, 0);
   g_assert_cmpstr (r.output, ==, "hello, wire!");

@@ -384,14 +384,21 @@ test_matrix (Fixture       *fixture,
       const char *from = NULL, *to = NULL, *result = NULL;
       g_autofree char *key = NULL;
 
-      g_variant_lookup (cell, "from", "&s", &from);
-      g_variant_lookup (cell, "to", "&s", &to);
-      g_variant_lookup (cell, "result", "&s", &result);
+      g_assert_true (g_variant_lookup (cell, "from", "&s", &from));
+      g_assert_true (g_variant_lookup (cell, "to", "&s", &to));
+      g_assert_true (g_variant_lookup (cell, "result", "&s", &result));
       key = g_strdup_printf ("%s>%s", endpoint_name (matrix, from), endpoint_name (matrix, to));
       g_assert_cmpstr (g_hash_table_lookup (shown, key), ==, expected_label (result));
     }
-  /* VirtualBox's table: VMs on one internal network reach each other. */
+  /* VirtualBox's table: VMs on one internal network reach each other; the
+   * host reaches a NAT VM through its forward only; a NAT VM and an
+   * internal network do not meet; the Outside is unset, so not probed. */
   g_assert_cmpstr (g_hash_table_lookup (shown, "VmA>VmB"), ==, "+");
+  g_assert_cmpstr (g_hash_table_lookup (shown, "VmB>VmA"), ==, "+");
+  g_assert_cmpstr (g_hash_table_lookup (shown, "Host>NatVm"), ==, "Port forward");
+  g_assert_cmpstr (g_hash_table_lookup (shown, "NatVm>VmA"), ==, "–");
+  g_assert_cmpstr (g_hash_table_lookup (shown, "VmA>NatVm"), ==, "–");
+  g_assert_cmpstr (g_hash_table_lookup (shown, "NatVm>Outside"), ==, "Not probed");
 
   /* Keyboard: focused, the grid focuses its first cell; Right moves to
    * the next cell of the row. */
@@ -399,11 +406,19 @@ test_matrix (Fixture       *fixture,
   g_assert_true (gtk_root_get_focus (GTK_ROOT (fixture->window)) == grid);
   g_assert_true (_wb_connectivity_page_get_focus (page, &row, &column));
   g_assert_nonnull (_wb_connectivity_page_get_cell (page, row, column));
+  /* The first cell: the first row's, left of which there is none (the
+   * diagonal has none). */
+  g_assert_cmpuint (row, ==, 0);
+  for (guint c = 0; c < column; c++)
+    g_assert_null (_wb_connectivity_page_get_cell (page, row, c));
   g_assert_true (press_key (grid, GDK_KEY_Right));
   g_assert_true (_wb_connectivity_page_get_focus (page, &moved_row, &moved_column));
   g_assert_nonnull (_wb_connectivity_page_get_cell (page, moved_row, moved_column));
   g_assert_cmpuint (moved_row, ==, row);
   g_assert_cmpuint (moved_column, >, column);
+  /* The next cell, not one further. */
+  for (guint c = column + 1; c < moved_column; c++)
+    g_assert_null (_wb_connectivity_page_get_cell (page, row, c));
 
   /* Enter selects it: the side panel shows its pair. */
   g_assert_true (press_key (grid, GDK_KEY_Return));

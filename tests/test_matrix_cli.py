@@ -151,6 +151,9 @@ class EmptyLab(MatrixCase):
                          ['host', 'lan', 'outside'])
         self.assertEqual([e['id'] for e in matrix['endpoints']],
                          ['host', 'lan', 'outside'])
+        # Cells join VMs to each other and to the other endpoints: none
+        # without a VM.
+        self.assertEqual(matrix['cells'], [])
         for cell in matrix['cells']:
             for key in ('from', 'to', 'result', 'reason', 'path', 'rules',
                         'target', 'detail'):
@@ -203,6 +206,10 @@ class Lab(MatrixCase):
         self.assertEqual([e['kind'] for e in matrix['endpoints']
                           if e['kind'] != 'vm'], ['host', 'lan', 'outside'])
         cells = self.cells_by_name(matrix)
+        # Each VM to the other two, to Host, Net/LAN and Outside, and from
+        # Host and Net/LAN.
+        self.assertEqual(len(matrix['cells']), 3 * 2 + 3 * 3 + 3 * 2)
+        self.assertEqual(len(cells), len(matrix['cells']), 'one cell a pair')
 
         self.assertEqual(cells[('VM1', WIDE)]['result'], '+',
                          cells[('VM1', WIDE)])
@@ -218,10 +225,20 @@ class Lab(MatrixCase):
             self.assertEqual(cells[pair]['result'], '-', cells[pair])
             self.assertNotEqual(cells[pair]['reason'], '', cells[pair])
 
+        # An internal network without a gateway has no way to the host;
+        # a NAT VM reaches the Net/LAN stand-in through libslirp's side.
+        self.assertEqual(cells[('VM1', 'Host')]['result'], '-',
+                         cells[('VM1', 'Host')])
+        self.assertEqual(cells[('VM1', 'Host')]['reason'], 'no route')
+        self.assertEqual(cells[('Nat', 'Net/LAN')]['result'], '+',
+                         cells[('Nat', 'Net/LAN')])
+
         # The Outside is unset: not probed.
-        for (source, destination), cell in cells.items():
-            if destination == 'Outside':
-                self.assertEqual(cell['result'], 'not probed', cell)
+        to_outside = [cell for (source, destination), cell in cells.items()
+                      if destination == 'Outside']
+        self.assertEqual(len(to_outside), 3)
+        for cell in to_outside:
+            self.assertEqual(cell['result'], 'not probed', cell)
 
     def test_text(self):
         out = self.ok('matrix')
@@ -270,7 +287,7 @@ class Lab(MatrixCase):
             matrix = self.json_of('--outside', target)
         self.assertEqual(matrix['outside'], target)
         outside = [c for c in matrix['cells'] if c['to'] == 'outside']
-        self.assertTrue(outside)
+        self.assertEqual(len(outside), 3, outside)
         for cell in outside:
             self.assertNotEqual(cell['result'], 'not probed', cell)
         # The one target a probe may leave the engine for: the NAT VM
@@ -280,6 +297,11 @@ class Lab(MatrixCase):
         self.assertEqual(len(nat), 1)
         self.assertEqual(nat[0]['result'], '+', nat[0])
         self.assertIn('on through libslirp', nat[0]['path'])
+        # The internal network has no gateway: no way out, nothing sent.
+        for cell in outside:
+            if cell['from-name'] != 'Nat':
+                self.assertEqual(cell['result'], '-', cell)
+                self.assertEqual(cell['reason'], 'no route', cell)
 
 
 class Modes(MatrixCase):
